@@ -1,0 +1,5 @@
+import sys
+
+from metrodigital.cli import main
+
+sys.exit(main())

@@ -1,0 +1,217 @@
+"""Command-line interface: the same numbers as the UI, for scripts and reports.
+
+    python -m metrodigital rank [--data FILE | --wave NAME] [--weights k=v,...]
+                                [--top N] [--ties all|criteria:k1,k2,...]
+                                [--format table|csv|json] [--lang it|en]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from metrodigital.criteria import criterion_keys, seed_weights
+from metrodigital.explain import note_text, tie_sentence
+from metrodigital.i18n import LANGUAGES, normalise_lang
+from metrodigital.matrix_file import MatrixFileError, read_matrix
+from metrodigital.paths import database_path
+from metrodigital.ranking import Selection, evaluate
+from metrodigital.scenario import (
+    DEFAULT_TOP,
+    TOP_MAX,
+    Scenario,
+    TieRule,
+    parse_weight_overrides,
+)
+from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError, slugify
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits with status 2 and a one-line reason (its default too)."""
+
+
+def _top(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} non è un numero intero") from None
+    if not 1 <= value <= TOP_MAX:
+        raise argparse.ArgumentTypeError(f"deve essere tra 1 e {TOP_MAX}")
+    return value
+
+
+def _ties(text: str) -> tuple[TieRule, tuple[str, ...]]:
+    rule, _, rest = text.partition(":")
+    if rule == "all" and not rest:
+        return TieRule.ALL, ()
+    if rule == "criteria":
+        keys = [k.strip() for k in rest.split(",") if k.strip()]
+        unknown = [k for k in keys if k not in criterion_keys()]
+        if not keys or unknown:
+            raise argparse.ArgumentTypeError(
+                "usare criteria:k1,k2,... con criteri tra " + ", ".join(criterion_keys())
+            )
+        return TieRule.CRITERIA, tuple(dict.fromkeys(keys))
+    raise argparse.ArgumentTypeError("usare 'all' oppure 'criteria:k1,k2,...'")
+
+
+def _weights(text: str) -> dict[str, float]:
+    try:
+        return parse_weight_overrides(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m metrodigital", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    rank = commands.add_parser("rank", help="graduatoria e selezione di uno scenario")
+    source = rank.add_mutually_exclusive_group()
+    source.add_argument("--data", type=Path, help="matrice .csv/.xlsx con le colonne della fonte")
+    source.add_argument("--wave", help="ondata salvata nel database (nome o identificativo)")
+    rank.add_argument("--weights", type=_weights, default={},
+                      help="pesi da cambiare, es. servizi=3,popolazione=2.5")
+    rank.add_argument("--top", type=_top, default=DEFAULT_TOP, help="N enti da selezionare")
+    rank.add_argument("--ties", type=_ties, default=(TieRule.ALL, ()),
+                      help="regola di pareggio: all | criteria:k1,k2,...")
+    rank.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    rank.add_argument("--lang", choices=list(LANGUAGES), default="it")
+    return parser
+
+
+def _open_store(args: argparse.Namespace, lang: str) -> tuple[Store, str, list[str]]:
+    """The store to rank from and the wave's slug; ``--data`` loads into memory."""
+    if args.data is not None:
+        loaded = read_matrix(args.data, lang)
+        store = Store(":memory:")
+        wave = store.publish_matrix_wave(
+            name=f"file {args.data.name}",
+            matrix=loaded.matrix,
+            survey_date=None,
+            source_file=args.data.name,
+            sha256=hashlib.sha256(args.data.read_bytes()).hexdigest(),
+            uploaded_by="cli",
+        )
+        return store, wave.slug, loaded.warnings
+    path = database_path()
+    store = Store(path, read_only=True) if path.exists() else Store(path)
+    wanted = args.wave or SEED_WAVE_SLUG
+    slugs = {w.slug for w in store.waves()}
+    slug = wanted if wanted in slugs else slugify(wanted)
+    if slug not in slugs:
+        names = ", ".join(w.name for w in store.waves())
+        raise StoreError(f"ondata {wanted!r} non trovata (disponibili: {names})")
+    return store, slug, []
+
+
+def selection_json(selection: Selection, warnings: list[str], lang: str) -> dict[str, object]:
+    keys = list(criterion_keys())
+    scenario = selection.scenario
+    ties = selection.ties
+    return {
+        "scenario": {
+            "wave": scenario.wave,
+            "weights": {k: _number(w) for k, w in scenario.weights.items()},
+            "top": scenario.top,
+            "ties": scenario.ties_label(),
+        },
+        "ties": {
+            "at_cutoff": ties.at_cutoff,
+            "outcome": ties.outcome,
+            "score": ties.score,
+            "entities": [
+                selection.table.set_index("entity_id").at[i, "ente"] for i in ties.entity_ids
+            ],
+            "ranks": [ties.first_rank, ties.last_rank] if ties.at_cutoff else [],
+            "selected": selection.n_selected,
+            "explanation": tie_sentence(selection, lang),
+        },
+        "ranking": [
+            {
+                "rank": int(row["rank"]),
+                "ente": row["ente"],
+                "score": _number(row["score"]),
+                "selected": bool(row["selected"]),
+                "tied_at_cutoff": bool(row["tied_at_cutoff"]),
+                "contributions": {k: _number(row[k]) for k in keys},
+            }
+            for _, row in selection.table.iterrows()
+        ],
+        "warnings": warnings,
+    }
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _table_text(selection: Selection) -> str:
+    lines = [f"{'pos':>4}  {'ente':<55} {'punteggio':>10}  sel  pari"]
+    for _, row in selection.table.iterrows():
+        lines.append(
+            f"{int(row['rank']):>4}  {row['ente'][:55]:<55} {_number(row['score'])!s:>10}  "
+            f"{'sì' if row['selected'] else '-':<3}  {'=' if row['tied_at_cutoff'] else ''}"
+        )
+    return "\n".join(lines)
+
+
+def _csv_text(selection: Selection) -> str:
+    keys = list(criterion_keys())
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["rank", "ente", "score", "selected", "tied_at_cutoff", *keys])
+    for _, row in selection.table.iterrows():
+        writer.writerow([int(row["rank"]), row["ente"], _number(row["score"]),
+                         bool(row["selected"]), bool(row["tied_at_cutoff"]),
+                         *(_number(row[k]) for k in keys)])
+    return out.getvalue()
+
+
+def run_rank(args: argparse.Namespace) -> int:
+    lang = normalise_lang(args.lang)
+    store, wave, warnings = _open_store(args, lang)
+    try:
+        rule, tie_criteria = args.ties
+        scenario = Scenario(
+            weights={**seed_weights(), **args.weights}, top=args.top, ties=rule,
+            tie_criteria=tie_criteria, wave=wave,
+        )
+        selection = evaluate(store, scenario)
+    finally:
+        store.close()
+    warnings = warnings + [note_text(n, lang) for n in selection.notes]
+    if selection.ties.at_cutoff or selection.all_weights_zero:
+        warnings.append(tie_sentence(selection, lang))
+    if args.format == "json":
+        print(json.dumps(selection_json(selection, warnings, lang), ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(_csv_text(selection))
+        for warning in warnings:
+            print(warning, file=sys.stderr)
+    else:
+        print(_table_text(selection))
+        print()
+        print(tie_sentence(selection, lang))
+        for warning in warnings:
+            if warning != tie_sentence(selection, lang):
+                print(f"! {warning}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run_rank(args)
+    except MatrixFileError as error:
+        print("\n".join(error.problems), file=sys.stderr)
+        return 2
+    except StoreError as error:
+        print(str(error), file=sys.stderr)
+        return 2

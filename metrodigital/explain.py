@@ -1,0 +1,49 @@
+"""Sentences about a selection, in the user's language: shared by pages, CLI, exports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from metrodigital.criteria import criterion
+from metrodigital.i18n import fmt_number, t
+from metrodigital.ranking import Selection
+from metrodigital.scenario import Note
+
+
+def short_name(ente: str) -> str:
+    """"Comune di Mazzè" → "Mazzè"; Unioni keep their full name."""
+    return re.sub(r"^\s*comune\s+di\s+", "", ente, flags=re.IGNORECASE)
+
+
+def join_names(names: Iterable[str], lang: str) -> str:
+    """"A, B e C" in Italian, "A, B and C" in English."""
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + t("text.and", lang) + items[-1]
+
+
+def note_text(note: Note, lang: str) -> str:
+    return t(note.code, lang, **note.params)
+
+
+def tie_sentence(selection: Selection, lang: str) -> str:
+    """What happened at the cut-off, in one or two sentences."""
+    ties = selection.ties
+    top = selection.scenario.top
+    n = selection.n_selected
+    if selection.all_weights_zero:
+        return t("selection.all_zero", lang)
+    if not ties.at_cutoff:
+        return t("ties.none", lang, n=n)
+    names = selection.table.set_index("entity_id")["ente"].map(short_name)
+    tied = join_names((names[i] for i in ties.entity_ids), lang)
+    included = join_names((names[i] for i in ties.included), lang)
+    excluded = join_names((names[i] for i in ties.entity_ids if i not in ties.included), lang)
+    criteria = join_names((criterion(k).label(lang) for k in ties.tie_criteria), lang)
+    head = t("ties.head", lang, names=tied, score=fmt_number(ties.score or 0, lang),
+             first=ties.first_rank, last=ties.last_rank, top=top, slots=ties.slots)
+    body = t(f"ties.{ties.outcome}", lang, n=n, top=top, included=included, excluded=excluded,
+             criteria=criteria, slots=ties.slots)
+    return f"{head} {body}"

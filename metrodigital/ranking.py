@@ -1,0 +1,187 @@
+"""Ranking and selection: the prioritisation matrix applied to a scenario.
+
+``rank()`` asks the store (a DuckDB query) for scores, competition ranks and
+weighted contributions; ``select()`` takes the top N and says exactly what
+happened at the cut-off. ``evaluate()`` does both and compares with the
+source's weights: it is what the pages and the CLI call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from metrodigital.criteria import criterion_keys, seed_weights
+from metrodigital.scenario import Note, Scenario, TieRule
+from metrodigital.store import Store
+
+TieOutcome = Literal[
+    "none",  # no tie straddles the cut-off
+    "all_included",  # rule "all": the whole tied group is in, the selection exceeds N
+    "broken_by_criteria",  # rule "criteria": the listed criteria decided
+    "partly_broken",  # the criteria left some still tied: those are all included
+    "chosen",  # rule "choice": the user picked exactly the free places
+    "awaiting_choice",  # rule "choice" without a complete pick: all included meanwhile
+]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Scores and ranks of one wave under one set of weights.
+
+    ``table`` has one row per entity, best score first: ``entity_id, ente,
+    score, rank``; ``points`` and ``contributions`` are indexed by entity_id
+    with one column per criterion.
+    """
+
+    wave: str
+    weights: dict[str, float]
+    table: pd.DataFrame
+    points: pd.DataFrame
+    contributions: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class TieStatus:
+    """What happened at the cut-off."""
+
+    outcome: TieOutcome
+    score: float | None = None  # the tied score at the cut-off
+    entity_ids: tuple[str, ...] = ()  # the group tied across the cut-off
+    first_rank: int = 0  # positions the group spans, e.g. 11–13
+    last_rank: int = 0
+    slots: int = 0  # places left for the group within N
+    included: tuple[str, ...] = ()  # who of the group is in the selection
+    tie_criteria: tuple[str, ...] = ()
+
+    @property
+    def at_cutoff(self) -> bool:
+        return self.outcome != "none"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The outcome of a scenario: ranking with selection marks, tie status, notes.
+
+    ``table`` columns: ``entity_id, ente, score, rank, seed_rank, rank_change,
+    selected, tied_at_cutoff`` and one contribution column per criterion.
+    """
+
+    scenario: Scenario
+    table: pd.DataFrame
+    points: pd.DataFrame
+    ties: TieStatus
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def selected_ids(self) -> list[str]:
+        return self.table.loc[self.table["selected"], "entity_id"].tolist()
+
+    @property
+    def n_selected(self) -> int:
+        return int(self.table["selected"].sum())
+
+    @property
+    def all_weights_zero(self) -> bool:
+        return self.scenario.total_weight == 0
+
+
+def rank(store: Store, wave: str, weights: dict[str, float]) -> Ranking:
+    """Scores, competition ranks (1, 2, 2, 4) and contributions, computed in DuckDB."""
+    keys = list(criterion_keys())
+    long = store.ranked_contributions(wave, {k: weights[k] for k in keys})
+    table = long.drop_duplicates("entity_id")[["entity_id", "ente", "score", "rank"]]
+    table = table.reset_index(drop=True).astype({"rank": "int64"})
+    order = table["entity_id"].tolist()
+
+    def wide(column: str) -> pd.DataFrame:
+        frame = long.pivot(index="entity_id", columns="criterion_key", values=column)
+        return frame.reindex(index=order, columns=keys)
+
+    return Ranking(wave, dict(weights), table, wide("points"), wide("contribution"))
+
+
+def select(ranking: Ranking, scenario: Scenario) -> tuple[pd.Series, TieStatus, list[Note]]:
+    """Which entities are selected (boolean Series by entity_id) and the tie status."""
+    table = ranking.table
+    ids = table["entity_id"]
+    selected = pd.Series(False, index=ids.values)
+    notes: list[Note] = []
+    if scenario.total_weight == 0:
+        notes.append(Note("selection.all_zero"))
+        return selected, TieStatus("none"), notes
+    top = scenario.top
+    if top >= len(table):
+        selected[:] = True
+        if top > len(table):
+            notes.append(Note("selection.top_exceeds", {"top": top, "count": len(table)}))
+        return selected, TieStatus("none"), notes
+
+    scores = table["score"].to_numpy()
+    cut_score = scores[top - 1]
+    above = int((scores > cut_score).sum())
+    at_cut = table.loc[scores == cut_score, "entity_id"].tolist()
+    selected[ids[scores > cut_score].values] = True
+    if above + len(at_cut) <= top:  # the whole group fits: no tie across the cut-off
+        selected[at_cut] = True
+        return selected, TieStatus("none"), notes
+
+    slots = top - above
+    status = dict(
+        score=float(cut_score), entity_ids=tuple(at_cut), first_rank=above + 1,
+        last_rank=above + len(at_cut), slots=slots,
+    )
+    if scenario.ties is TieRule.CRITERIA and scenario.tie_criteria:
+        included, outcome = _break_by_criteria(ranking.points, at_cut, slots,
+                                               scenario.tie_criteria)
+        status["tie_criteria"] = scenario.tie_criteria
+    elif scenario.ties is TieRule.CRITERIA:
+        included, outcome = list(at_cut), "all_included"
+        notes.append(Note("selection.no_tie_criteria"))
+    elif scenario.ties is TieRule.CHOICE:
+        picks = [p for p in scenario.picks if p in at_cut]
+        if len(picks) == slots:
+            included, outcome = picks, "chosen"
+        else:
+            included, outcome = list(at_cut), "awaiting_choice"
+    else:
+        included, outcome = list(at_cut), "all_included"
+    selected[included] = True
+    return selected, TieStatus(outcome, included=tuple(included), **status), notes  # type: ignore[arg-type]
+
+
+def _break_by_criteria(
+    points: pd.DataFrame, tied: list[str], slots: int, criteria: tuple[str, ...]
+) -> tuple[list[str], TieOutcome]:
+    """The best ``slots`` of ``tied`` by the criteria's points, in order.
+
+    Those still equal on every listed criterion across the boundary stay tied
+    and are all included: the rule never falls back to sort order.
+    """
+    keys = list(criteria)
+    group = points.loc[tied, keys]
+    ordered = group.sort_values(keys, ascending=False, kind="stable")
+    boundary = tuple(ordered.iloc[slots - 1])
+    better = [i for i, row in ordered.iterrows() if tuple(row) > boundary]
+    equal = [i for i, row in ordered.iterrows() if tuple(row) == boundary]
+    if len(better) + len(equal) == slots:
+        return better + equal, "broken_by_criteria"
+    return better + equal, "partly_broken"
+
+
+def evaluate(store: Store, scenario: Scenario) -> Selection:
+    """Rank, select and compare with the source's weights: the whole scenario."""
+    ranking = rank(store, scenario.wave, dict(scenario.weights))
+    seed = rank(store, scenario.wave, seed_weights())
+    selected, ties, notes = select(ranking, scenario)
+    seed_rank = seed.table.set_index("entity_id")["rank"]
+    table = ranking.table.copy()
+    table["seed_rank"] = table["entity_id"].map(seed_rank).astype("int64")
+    table["rank_change"] = table["seed_rank"] - table["rank"]
+    table["selected"] = table["entity_id"].map(selected).astype(bool)
+    table["tied_at_cutoff"] = table["entity_id"].isin(ties.entity_ids)
+    contributions = ranking.contributions.reset_index(drop=True)
+    table = pd.concat([table, contributions], axis=1)
+    return Selection(scenario, table, ranking.points, ties, notes)

@@ -1,0 +1,235 @@
+"""The scenario: everything that determines what a user sees, and its link form.
+
+Every part of a scenario has a short, stable query-string parameter, so a link
+reproduces it exactly. A parameter that is missing takes its default; one that
+is invalid takes its default and produces a :class:`Note` the page shows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from metrodigital.criteria import load_criteria, seed_weights
+from metrodigital.store import SEED_WAVE_SLUG
+
+WEIGHT_MIN = 0
+WEIGHT_MAX = 10
+DEFAULT_TOP = 12
+TOP_MAX = 500
+# Longest raw value quoted back to the user in a note; longer ones are cut.
+_QUOTE_MAX = 40
+
+
+class TieRule(StrEnum):
+    """What to do when entities with equal scores straddle the cut-off."""
+
+    ALL = "all"  # include everyone tied at the cut-off (the selection can exceed N)
+    CRITERIA = "criteria"  # break the tie by an ordered list of criteria
+    CHOICE = "choice"  # the user picks among the tied
+
+
+@dataclass(frozen=True)
+class Note:
+    """A message for the user, by catalogue key, rendered in the user's language."""
+
+    code: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Wave, weights, N, tie rule: the inputs of one ranking and selection."""
+
+    weights: Mapping[str, float] = field(default_factory=seed_weights)
+    top: int = DEFAULT_TOP
+    ties: TieRule = TieRule.ALL
+    tie_criteria: tuple[str, ...] = ()
+    picks: tuple[str, ...] = ()
+    wave: str = SEED_WAVE_SLUG
+
+    def with_weights(self, **overrides: float) -> Scenario:
+        return replace(self, weights={**self.weights, **overrides})
+
+    @property
+    def total_weight(self) -> float:
+        return float(sum(self.weights.values()))
+
+    def shares(self) -> dict[str, float]:
+        """Nominal share of each weight, w / Σw (all 0 when every weight is 0)."""
+        total = self.total_weight
+        return {k: (w / total if total else 0.0) for k, w in self.weights.items()}
+
+    def ties_label(self) -> str:
+        """The tie rule as the CLI writes it: ``all``, ``criteria:k1,k2``, ``choice``."""
+        if self.ties is TieRule.CRITERIA:
+            return "criteria:" + ",".join(self.tie_criteria)
+        return str(self.ties)
+
+
+# -- link parameters ---------------------------------------------------------------
+# name in the URL → what it holds. Weight parameters are the criteria's codes.
+PARAM_WAVE = "wave"
+PARAM_TOP = "n"
+PARAM_TIES = "tie"
+PARAM_TIE_CRITERIA = "tiek"
+PARAM_PICKS = "pick"
+PARAM_LANG = "lang"
+
+
+def weight_params() -> dict[str, str]:
+    """URL parameter → criterion key, e.g. ``ser`` → ``servizi``."""
+    return {c.code: c.key for c in load_criteria()}
+
+
+def _last(value: str | Sequence[str]) -> str:
+    return value if isinstance(value, str) else (value[-1] if value else "")
+
+
+def _all(value: str | Sequence[str]) -> list[str]:
+    items = [value] if isinstance(value, str) else list(value)
+    # accept both repeated parameters and comma-separated lists
+    return [part.strip() for item in items for part in item.split(",") if part.strip()]
+
+
+def _quote(raw: str) -> str:
+    text = raw if len(raw) <= _QUOTE_MAX else raw[:_QUOTE_MAX] + "…"
+    return text
+
+
+def parse_whole_number(raw: str, low: int, high: int) -> int | None:
+    """``raw`` as a whole number within [low, high], or None. Accepts "5" and "5.0"."""
+    text = raw.strip()
+    if not re.fullmatch(r"[0-9]{1,6}(\.0+)?", text):
+        return None
+    value = int(float(text))
+    return value if low <= value <= high else None
+
+
+def scenario_from_params(
+    params: Mapping[str, str | Sequence[str]],
+    *,
+    waves: Sequence[str] = (SEED_WAVE_SLUG,),
+    default_wave: str = SEED_WAVE_SLUG,
+    criteria_keys: Sequence[str] | None = None,
+) -> tuple[Scenario, list[Note]]:
+    """The scenario a link describes, and a note for every value that was not usable."""
+    notes: list[Note] = []
+    defaults = Scenario(wave=default_wave)
+    weights = dict(defaults.weights)
+    for code, key in weight_params().items():
+        if code not in params:
+            continue
+        raw = _last(params[code])
+        value = parse_whole_number(raw, WEIGHT_MIN, WEIGHT_MAX)
+        if value is None:
+            notes.append(
+                Note("params.bad_weight", {"param": code, "value": _quote(raw),
+                                           "default": int(weights[key])})
+            )
+        else:
+            weights[key] = value
+
+    top = defaults.top
+    if PARAM_TOP in params:
+        raw = _last(params[PARAM_TOP])
+        value = parse_whole_number(raw, 1, TOP_MAX)
+        if value is None:
+            notes.append(Note("params.bad_top", {"value": _quote(raw), "default": top,
+                                                 "max": TOP_MAX}))
+        else:
+            top = value
+
+    ties = defaults.ties
+    if PARAM_TIES in params:
+        raw = _last(params[PARAM_TIES])
+        try:
+            ties = TieRule(raw.strip().lower())
+        except ValueError:
+            notes.append(Note("params.bad_ties", {"value": _quote(raw)}))
+
+    known = set(criteria_keys or [c.key for c in load_criteria()])
+    by_code = weight_params()
+    tie_criteria: list[str] = []
+    for raw in _all(params.get(PARAM_TIE_CRITERIA, [])):
+        key = by_code.get(raw, raw)
+        if key in known and key not in tie_criteria:
+            tie_criteria.append(key)
+        else:
+            notes.append(Note("params.bad_tie_criterion", {"value": _quote(raw)}))
+
+    picks = tuple(dict.fromkeys(
+        p for p in _all(params.get(PARAM_PICKS, [])) if re.fullmatch(r"[a-z0-9-]{1,80}", p)
+    ))
+
+    wave = default_wave
+    if PARAM_WAVE in params:
+        raw = _last(params[PARAM_WAVE])
+        if raw in waves:
+            wave = raw
+        else:
+            notes.append(Note("params.bad_wave", {"value": _quote(raw)}))
+
+    scenario = Scenario(
+        weights=weights, top=top, ties=ties, tie_criteria=tuple(tie_criteria), picks=picks,
+        wave=wave,
+    )
+    return scenario, notes
+
+
+def scenario_to_params(scenario: Scenario, *, default_wave: str = SEED_WAVE_SLUG) -> dict[str, str]:
+    """The query parameters of ``scenario``: only what differs from the defaults."""
+    params: dict[str, str] = {}
+    defaults = seed_weights()
+    for code, key in weight_params().items():
+        weight = scenario.weights[key]
+        if weight != defaults[key]:
+            params[code] = _format_weight(weight)
+    if scenario.top != DEFAULT_TOP:
+        params[PARAM_TOP] = str(scenario.top)
+    if scenario.ties is not TieRule.ALL:
+        params[PARAM_TIES] = str(scenario.ties)
+    codes = {c.key: c.code for c in load_criteria()}
+    if scenario.tie_criteria:
+        params[PARAM_TIE_CRITERIA] = ",".join(codes[k] for k in scenario.tie_criteria)
+    if scenario.picks:
+        params[PARAM_PICKS] = ",".join(scenario.picks)
+    if scenario.wave != default_wave:
+        params[PARAM_WAVE] = scenario.wave
+    return params
+
+
+def _format_weight(weight: float) -> str:
+    return str(int(weight)) if float(weight).is_integer() else repr(float(weight))
+
+
+def parse_weight_overrides(text: str) -> dict[str, float]:
+    """``"servizi=3,pop=2.5"`` → ``{"servizi": 3.0, "popolazione": 2.5}`` (keys or codes).
+
+    Raises ValueError with a message naming the bad item.
+    """
+    by_code = weight_params()
+    keys = {c.key for c in load_criteria()}
+    overrides: dict[str, float] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, sep, raw = item.partition("=")
+        name = name.strip().lower()
+        key = by_code.get(name, name)
+        if not sep or key not in keys:
+            raise ValueError(
+                f"peso non valido {item!r}: usare chiave=valore con chiave tra "
+                + ", ".join(sorted(keys))
+            )
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ValueError(f"peso non valido {item!r}: {raw.strip()!r} non è un numero") from None
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"peso non valido {item!r}: deve essere un numero ≥ 0")
+        overrides[key] = value
+    return overrides

@@ -1,0 +1,375 @@
+"""The DuckDB store: the one module that owns the database connection.
+
+The database is an embedded DuckDB file (``$METRODIGITAL_DB``), created and
+seeded from ``data/`` on first use, with a versioned schema. DuckDB
+connections are not thread-safe, so the store keeps one connection and hands
+out a fresh ``cursor()`` for every query; Streamlit sessions run in threads.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from metrodigital.criteria import load_criteria
+from metrodigital.paths import DATA_DIR
+
+SEED_WAVE_NAME = "METRODIGITAL 2023"
+SEED_WAVE_SLUG = "metrodigital-2023"
+SEED_WAVE_DATE = date(2022, 12, 31)  # questionnaire administered Nov–Dec 2022
+SEED_SOURCE = (
+    "Città Metropolitana di Torino, Fondazione Piemonte Innova: METRODIGITAL, "
+    "Relazione Finale, 21/03/2023 (matrice di prioritizzazione)"
+)
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened or written; the message says why."""
+
+
+def slugify(text: str) -> str:
+    """A stable, URL-safe identifier: lower case ASCII words joined by ``-``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def entity_id_for(name: str) -> str:
+    """The identifier of an entity from its name: "Comune di Mazzè" → ``mazze``."""
+    short = re.sub(r"^\s*comune\s+di\s+", "", name, flags=re.IGNORECASE)
+    short = re.sub(r"^\s*unione\s+dei\s+comuni\s+(di\s+)?", "unione ", short, flags=re.IGNORECASE)
+    return slugify(short)
+
+
+def entity_kind(name: str) -> str:
+    return "unione" if name.strip().lower().startswith("unione") else "comune"
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One round of questionnaires, as published."""
+
+    wave_id: int
+    slug: str
+    name: str
+    survey_date: date | None
+    source_file: str
+    sha256: str
+    n_rows: int
+    uploaded_at: datetime
+    uploaded_by: str
+    is_seed: bool
+
+
+# Each migration is applied once, in order, inside a transaction; the
+# schema_version table records which. Never edit a published migration: add one.
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE criteria (
+        key VARCHAR PRIMARY KEY,
+        code VARCHAR NOT NULL UNIQUE,
+        position INTEGER NOT NULL,
+        label_it VARCHAR NOT NULL,
+        label_en VARCHAR NOT NULL,
+        source_heading VARCHAR NOT NULL,
+        seed_weight DOUBLE NOT NULL
+    );
+    CREATE SEQUENCE wave_ids START 1;
+    CREATE TABLE waves (
+        wave_id INTEGER PRIMARY KEY DEFAULT nextval('wave_ids'),
+        slug VARCHAR NOT NULL UNIQUE,
+        name VARCHAR NOT NULL UNIQUE,
+        survey_date DATE,
+        source_file VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        n_rows INTEGER NOT NULL,
+        uploaded_at TIMESTAMP NOT NULL,
+        uploaded_by VARCHAR NOT NULL,
+        is_seed BOOLEAN NOT NULL DEFAULT FALSE
+    );
+    CREATE TABLE entities (
+        entity_id VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL CHECK (kind IN ('comune', 'unione')),
+        istat_code VARCHAR
+    );
+    -- The entities that answered in a wave, under the name they answered with.
+    CREATE TABLE wave_entities (
+        wave_id INTEGER NOT NULL REFERENCES waves (wave_id),
+        entity_id VARCHAR NOT NULL REFERENCES entities (entity_id),
+        name_in_source VARCHAR NOT NULL,
+        source_row INTEGER NOT NULL,
+        PRIMARY KEY (wave_id, entity_id)
+    );
+    CREATE TABLE points (
+        wave_id INTEGER NOT NULL REFERENCES waves (wave_id),
+        entity_id VARCHAR NOT NULL REFERENCES entities (entity_id),
+        criterion_key VARCHAR NOT NULL REFERENCES criteria (key),
+        points DOUBLE NOT NULL CHECK (points >= 0),
+        PRIMARY KEY (wave_id, entity_id, criterion_key)
+    );
+    -- Raw answers of a responses-format wave, one row per answered question.
+    CREATE TABLE answers (
+        wave_id INTEGER NOT NULL REFERENCES waves (wave_id),
+        entity_id VARCHAR NOT NULL REFERENCES entities (entity_id),
+        question_id VARCHAR NOT NULL,
+        answer VARCHAR,
+        PRIMARY KEY (wave_id, entity_id, question_id)
+    );
+    -- Named scenarios: the query string that reproduces them, on a wave.
+    CREATE SEQUENCE scenario_ids START 1;
+    CREATE TABLE scenarios (
+        scenario_id INTEGER PRIMARY KEY DEFAULT nextval('scenario_ids'),
+        name VARCHAR NOT NULL UNIQUE,
+        wave_id INTEGER NOT NULL REFERENCES waves (wave_id),
+        query VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        created_by VARCHAR NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+_RANK_SQL = """
+WITH weight AS (
+    SELECT unnest($keys) AS criterion_key, unnest($weights) AS weight
+),
+contribution AS (
+    SELECT p.entity_id, p.criterion_key, p.points, p.points * w.weight AS contribution
+    FROM points AS p JOIN weight AS w USING (criterion_key)
+    WHERE p.wave_id = $wave_id
+),
+score AS (
+    -- rounded so that decimal weights cannot create differences of 1e-15
+    SELECT entity_id, round(sum(contribution), 9) AS score
+    FROM contribution GROUP BY entity_id
+),
+ranked AS (
+    SELECT entity_id, score, rank() OVER (ORDER BY score DESC) AS rank FROM score
+)
+SELECT s.entity_id, we.name_in_source AS ente, s.score, s.rank,
+       c.criterion_key, c.points, c.contribution
+FROM ranked AS s
+JOIN contribution AS c USING (entity_id)
+JOIN wave_entities AS we ON we.wave_id = $wave_id AND we.entity_id = s.entity_id
+ORDER BY s.score DESC, we.source_row, c.criterion_key
+"""
+
+
+class Store:
+    """The app's database: waves of section points, entities, criteria, scenarios."""
+
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as error:  # e.g. locked by another process
+            raise StoreError(f"Impossibile aprire il database {self.path}: {error}") from error
+        self._write_lock = threading.Lock()
+        if not read_only:
+            self._migrate()
+            self._seed()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own for one query or one thread."""
+        return self._conn.cursor()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- schema -----------------------------------------------------------------
+    def schema_version(self) -> int:
+        cur = self.cursor()
+        exists = cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return 0
+        row = cur.execute("SELECT max(version) FROM schema_version").fetchone()
+        return int(row[0] or 0) if row else 0
+
+    def _migrate(self) -> None:
+        self._transaction(self._apply_migrations)
+
+    def _apply_migrations(self, cur: duckdb.DuckDBPyConnection) -> None:
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version "
+            "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+        )
+        row = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+        current = int(row[0]) if row else 0
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"Il database {self.path} ha lo schema v{current}, più recente di questa "
+                f"versione dell'app (v{SCHEMA_VERSION}): aggiornare l'app."
+            )
+        for version, statements in enumerate(_MIGRATIONS, start=1):
+            if version > current:
+                cur.execute(statements)
+                cur.execute(
+                    "INSERT INTO schema_version VALUES (?, current_timestamp)", [version]
+                )
+
+    def _transaction(self, work: Callable[[duckdb.DuckDBPyConnection], object]) -> object:
+        """Run ``work`` in one transaction: all of it lands, or none of it."""
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                result = work(cur)
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+            return result
+
+    def _seed(self) -> None:
+        """Load the criteria and the source's wave on first start."""
+        cur = self.cursor()
+        row = cur.execute("SELECT count(*) FROM criteria").fetchone()
+        if not row or not row[0]:
+            self._transaction(self._insert_criteria)
+        if not self.has_wave(SEED_WAVE_SLUG):
+            seed_path = DATA_DIR / "seed_matrix.csv"
+            matrix = read_seed_matrix(seed_path)
+            self.publish_matrix_wave(
+                name=SEED_WAVE_NAME,
+                matrix=matrix,
+                survey_date=SEED_WAVE_DATE,
+                source_file=seed_path.name,
+                sha256=hashlib.sha256(seed_path.read_bytes()).hexdigest(),
+                uploaded_by=SEED_SOURCE,
+                is_seed=True,
+            )
+
+    @staticmethod
+    def _insert_criteria(cur: duckdb.DuckDBPyConnection) -> None:
+        cur.executemany(
+            "INSERT INTO criteria VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                [c.key, c.code, c.position, c.label_it, c.label_en, c.source_heading,
+                 c.seed_weight]
+                for c in load_criteria()
+            ],
+        )
+
+    # -- waves -------------------------------------------------------------------
+    def has_wave(self, slug: str) -> bool:
+        row = self.cursor().execute("SELECT count(*) FROM waves WHERE slug = ?", [slug]).fetchone()
+        return bool(row and row[0])
+
+    def waves(self) -> list[Wave]:
+        """Every wave, the most recent survey first, the source's wave last among equals."""
+        rows = self.cursor().execute(
+            "SELECT wave_id, slug, name, survey_date, source_file, sha256, n_rows, "
+            "uploaded_at, uploaded_by, is_seed FROM waves "
+            "ORDER BY survey_date DESC NULLS LAST, uploaded_at DESC"
+        ).fetchall()
+        return [Wave(*row) for row in rows]
+
+    def wave(self, slug: str) -> Wave:
+        for item in self.waves():
+            if item.slug == slug:
+                return item
+        raise KeyError(slug)
+
+    def publish_matrix_wave(
+        self,
+        *,
+        name: str,
+        matrix: pd.DataFrame,
+        survey_date: date | None,
+        source_file: str,
+        sha256: str,
+        uploaded_by: str,
+        is_seed: bool = False,
+    ) -> Wave:
+        """Store a matrix (``ente`` + one column per criterion) as a new wave, atomically."""
+        keys = [c.key for c in load_criteria()]
+        slug = slugify(name)
+        if not slug:
+            raise StoreError("Il nome dell'ondata non può essere vuoto.")
+        if self.has_wave(slug):
+            raise StoreError(f"Esiste già un'ondata con il nome {name!r}.")
+
+        def work(cur: duckdb.DuckDBPyConnection) -> int:
+            row = cur.execute(
+                "INSERT INTO waves (slug, name, survey_date, source_file, sha256, n_rows, "
+                "uploaded_at, uploaded_by, is_seed) "
+                "VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?) RETURNING wave_id",
+                [slug, name, survey_date, source_file, sha256, len(matrix), uploaded_by, is_seed],
+            ).fetchone()
+            assert row is not None
+            wave_id = int(row[0])
+            for source_row, record in enumerate(matrix.itertuples(index=False), start=1):
+                ente = str(record.ente)
+                entity_id = entity_id_for(ente)
+                cur.execute(
+                    "INSERT INTO entities (entity_id, name, kind) VALUES (?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    [entity_id, ente, entity_kind(ente)],
+                )
+                cur.execute(
+                    "INSERT INTO wave_entities VALUES (?, ?, ?, ?)",
+                    [wave_id, entity_id, ente, source_row],
+                )
+            frame = matrix.assign(entity_id=matrix["ente"].map(entity_id_for))
+            long = frame.melt(
+                id_vars=["entity_id"], value_vars=keys, var_name="criterion_key",
+                value_name="points",
+            )
+            long.insert(0, "wave_id", wave_id)
+            cur.register("new_points", long)
+            cur.execute(
+                "INSERT INTO points SELECT wave_id, entity_id, criterion_key, points "
+                "FROM new_points"
+            )
+            cur.unregister("new_points")
+            return wave_id
+
+        self._transaction(work)
+        return self.wave(slug)
+
+    # -- ranking -----------------------------------------------------------------
+    def ranked_contributions(self, wave_slug: str, weights: Mapping[str, float]) -> pd.DataFrame:
+        """Scores, competition ranks and per-criterion contributions, long format.
+
+        One row per entity and criterion: ``entity_id, ente, score, rank,
+        criterion_key, points, contribution``, best score first.
+        """
+        wave = self.wave(wave_slug)
+        keys: Sequence[str] = list(weights)
+        return (
+            self.cursor()
+            .execute(
+                _RANK_SQL,
+                {
+                    "keys": keys,
+                    "weights": [float(weights[k]) for k in keys],
+                    "wave_id": wave.wave_id,
+                },
+            )
+            .df()
+        )
+
+
+def read_seed_matrix(path: Path) -> pd.DataFrame:
+    """The shipped matrix CSV as a DataFrame (``ente`` + criteria + final score)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    frame = pd.DataFrame(rows)
+    for key in [c.key for c in load_criteria()] + ["punteggio_finale"]:
+        frame[key] = pd.to_numeric(frame[key])
+    return frame
