@@ -90,9 +90,9 @@ def _last(value: str | Sequence[str]) -> str:
 
 
 def _all(value: str | Sequence[str]) -> list[str]:
+    """Every value of a repeated parameter (``?tiek=ser&tiek=inf``), empty ones dropped."""
     items = [value] if isinstance(value, str) else list(value)
-    # accept both repeated parameters and comma-separated lists
-    return [part.strip() for item in items for part in item.split(",") if part.strip()]
+    return [item for item in items if item]
 
 
 def _quote(raw: str) -> str:
@@ -101,11 +101,14 @@ def _quote(raw: str) -> str:
 
 
 def parse_whole_number(raw: str, low: int, high: int) -> int | None:
-    """``raw`` as a whole number within [low, high], or None. Accepts "5" and "5.0"."""
-    text = raw.strip()
-    if not re.fullmatch(r"[0-9]{1,6}(\.0+)?", text):
+    """``raw`` as a whole number within [low, high], or None.
+
+    Strict on purpose: "5" is 5; "5.5", "1e1", "٥", " 5" and "" are not whole
+    numbers written the way the app writes them, so they fall back to the default.
+    """
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
         return None
-    value = int(float(text))
+    value = int(raw)
     return value if low <= value <= high else None
 
 
@@ -114,7 +117,7 @@ def scenario_from_params(
     *,
     waves: Sequence[str] = (SEED_WAVE_SLUG,),
     default_wave: str = SEED_WAVE_SLUG,
-    criteria_keys: Sequence[str] | None = None,
+    top_max: int = TOP_MAX,
 ) -> tuple[Scenario, list[Note]]:
     """The scenario a link describes, and a note for every value that was not usable."""
     notes: list[Note] = []
@@ -136,10 +139,10 @@ def scenario_from_params(
     top = defaults.top
     if PARAM_TOP in params:
         raw = _last(params[PARAM_TOP])
-        value = parse_whole_number(raw, 1, TOP_MAX)
+        value = parse_whole_number(raw, 1, top_max)
         if value is None:
             notes.append(Note("params.bad_top", {"value": _quote(raw), "default": top,
-                                                 "max": TOP_MAX}))
+                                                 "max": top_max}))
         else:
             top = value
 
@@ -147,16 +150,15 @@ def scenario_from_params(
     if PARAM_TIES in params:
         raw = _last(params[PARAM_TIES])
         try:
-            ties = TieRule(raw.strip().lower())
+            ties = TieRule(raw)
         except ValueError:
             notes.append(Note("params.bad_ties", {"value": _quote(raw)}))
 
-    known = set(criteria_keys or [c.key for c in load_criteria()])
     by_code = weight_params()
     tie_criteria: list[str] = []
     for raw in _all(params.get(PARAM_TIE_CRITERIA, [])):
-        key = by_code.get(raw, raw)
-        if key in known and key not in tie_criteria:
+        key = by_code.get(raw)
+        if key is not None and key not in tie_criteria:
             tie_criteria.append(key)
         else:
             notes.append(Note("params.bad_tie_criterion", {"value": _quote(raw)}))
@@ -180,9 +182,11 @@ def scenario_from_params(
     return scenario, notes
 
 
-def scenario_to_params(scenario: Scenario, *, default_wave: str = SEED_WAVE_SLUG) -> dict[str, str]:
+def scenario_to_params(
+    scenario: Scenario, *, default_wave: str = SEED_WAVE_SLUG
+) -> dict[str, str | list[str]]:
     """The query parameters of ``scenario``: only what differs from the defaults."""
-    params: dict[str, str] = {}
+    params: dict[str, str | list[str]] = {}
     defaults = seed_weights()
     for code, key in weight_params().items():
         weight = scenario.weights[key]
@@ -194,9 +198,9 @@ def scenario_to_params(scenario: Scenario, *, default_wave: str = SEED_WAVE_SLUG
         params[PARAM_TIES] = str(scenario.ties)
     codes = {c.key: c.code for c in load_criteria()}
     if scenario.tie_criteria:
-        params[PARAM_TIE_CRITERIA] = ",".join(codes[k] for k in scenario.tie_criteria)
+        params[PARAM_TIE_CRITERIA] = [codes[k] for k in scenario.tie_criteria]
     if scenario.picks:
-        params[PARAM_PICKS] = ",".join(scenario.picks)
+        params[PARAM_PICKS] = list(scenario.picks)
     if scenario.wave != default_wave:
         params[PARAM_WAVE] = scenario.wave
     return params

@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages: the store, the sidebar, the page frame."""

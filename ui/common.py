@@ -1,0 +1,87 @@
+"""The frame every page shares: config, language, navigation, scenario controls, link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from metrodigital.i18n import DEFAULT_LANG, LANGUAGES, Lang, normalise_lang, t
+from metrodigital.paths import database_path
+from metrodigital.scenario import PARAM_LANG, Note, Scenario, scenario_to_params
+from metrodigital.store import SEED_WAVE_SLUG, Store
+from ui.links import enter_page, is_fresh_page, seed, write_to_link
+from ui.sidebar import add_link_notes, link_notes, scenario_sidebar
+
+# Every page, as (script path, catalogue key of its label, icon).
+PAGES = (
+    ("app.py", "nav.matrix", ":material/leaderboard:"),
+    ("pages/1_Metodo.py", "nav.method", ":material/menu_book:"),
+)
+
+
+@st.cache_resource(show_spinner=False)
+def get_store() -> Store:
+    """The app's one store (one DuckDB connection; each query takes its own cursor)."""
+    return Store(database_path())
+
+
+@dataclass
+class Frame:
+    lang: Lang
+    store: Store
+    scenario: Scenario
+    nav: DeltaGenerator
+    notes: DeltaGenerator
+
+
+def open_page(title_key: str) -> Frame:
+    """Page config, language switch, scenario controls, title and link notes."""
+    enter_page(title_key)
+    linked_lang = st.query_params.get_all(PARAM_LANG)
+    bad_lang = bool(linked_lang) and linked_lang[-1] not in LANGUAGES
+    seed(PARAM_LANG, normalise_lang(linked_lang[-1] if linked_lang else DEFAULT_LANG))
+    lang = normalise_lang(st.session_state[PARAM_LANG])
+    st.set_page_config(page_title=f"{t(title_key, lang)} · METRODIGITAL", page_icon="🏛️",
+                       layout="wide")
+    with st.sidebar:
+        chosen = st.radio(
+            "Lingua / Language", options=list(LANGUAGES),
+            format_func={"it": "Italiano", "en": "English"}.__getitem__, horizontal=True,
+            key=PARAM_LANG,
+        )
+        nav = st.container()
+    write_to_link(PARAM_LANG, [chosen], [DEFAULT_LANG])
+    lang = normalise_lang(chosen)
+    store = get_store()
+    scenario = scenario_sidebar(store, lang)
+    if is_fresh_page() and bad_lang:
+        add_link_notes([Note("params.bad_lang", {"value": linked_lang[-1][:40]})])
+    st.title(t(title_key, lang))
+    notes = st.container()  # filled last, when every control has read the link
+    return Frame(lang, store, scenario, nav, notes)
+
+
+def scenario_query(scenario: Scenario, lang: Lang) -> dict[str, str | list[str]]:
+    """The query parameters that reopen ``scenario`` in ``lang``."""
+    query = scenario_to_params(scenario, default_wave=SEED_WAVE_SLUG)
+    if lang != DEFAULT_LANG:
+        query[PARAM_LANG] = lang
+    return query
+
+
+def close_page(frame: Frame, scenario: Scenario | None = None) -> None:
+    """Navigation links and the share box, both carrying the final scenario."""
+    with frame.notes:
+        link_notes(frame.lang)
+    query = scenario_query(scenario or frame.scenario, frame.lang)
+    with frame.nav:
+        for path, label_key, icon in PAGES:
+            st.page_link(path, label=t(label_key, frame.lang), icon=icon, query_params=query)
+    link = (st.context.url or "") + ("?" + urlencode(query, doseq=True) if query else "")
+    with st.sidebar:
+        st.subheader(t("sidebar.share", frame.lang))
+        st.code(link, language=None, wrap_lines=True)
+        st.caption(t("sidebar.share_help", frame.lang))

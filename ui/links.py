@@ -1,0 +1,62 @@
+"""Keeping the widgets and the link's query string in step.
+
+The app writes the query string itself rather than through Streamlit's
+``bind="query-params"``, for two reasons checked on Streamlit 1.67:
+
+- with a ``pages/`` folder, a bound parameter belongs to the page whose widget
+  bound it and is dropped from the URL when the user switches page, so a
+  scenario would not survive the move from one page to another;
+- a bound choice widget writes its *label* into the link, so the link would
+  change meaning with the language.
+
+So each widget is seeded from the link when a page is entered (:func:`seed`),
+and after drawing it its value goes back into the link in a stable code, or
+leaves the link when it is the default (:func:`write_to_link`).
+Page links carry the same query string (``ui.common.close_page``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+
+def raw_params() -> dict[str, list[str]]:
+    """Every parameter of the current link, each with all its values."""
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+_PAGE_KEY = "_current_page"
+_FRESH_KEY = "_fresh_page"
+
+
+def enter_page(page: str) -> None:
+    """Note which page this run draws: on a newly entered page every widget re-reads the link.
+
+    Widget values from the page the user came from are not carried over by
+    Streamlit (each page's widgets are its own), but the page link carried the
+    whole scenario in its query string, so the link is the truth at that moment.
+    """
+    st.session_state[_FRESH_KEY] = st.session_state.get(_PAGE_KEY) != page
+    st.session_state[_PAGE_KEY] = page
+
+
+def is_fresh_page() -> bool:
+    return bool(st.session_state.get(_FRESH_KEY, True))
+
+
+def seed(key: str, value: object) -> None:
+    """Give the widget ``key`` its value from the link on a newly entered page."""
+    if is_fresh_page() or key not in st.session_state:
+        st.session_state[key] = value
+
+
+def write_to_link(key: str, values: Sequence[str], default: Sequence[str] = ()) -> None:
+    """Put a widget's value in the link, or drop it from the link when it is the default."""
+    current = st.query_params.get_all(key)
+    if list(values) == list(default):
+        if current:
+            del st.query_params[key]
+    elif current != list(values):
+        st.query_params[key] = list(values) if len(values) > 1 else values[0]

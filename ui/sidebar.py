@@ -1,0 +1,126 @@
+"""The scenario controls every page shares, kept in step with the link."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrodigital.criteria import load_criteria, seed_weights
+from metrodigital.explain import note_text
+from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
+from metrodigital.scenario import (
+    DEFAULT_TOP,
+    PARAM_TIE_CRITERIA,
+    PARAM_TIES,
+    PARAM_TOP,
+    PARAM_WAVE,
+    WEIGHT_MAX,
+    WEIGHT_MIN,
+    Note,
+    Scenario,
+    TieRule,
+    scenario_from_params,
+)
+from metrodigital.store import SEED_WAVE_SLUG, Store
+from ui.links import is_fresh_page, raw_params, seed, write_to_link
+
+_NOTES_KEY = "_link_notes"
+
+
+def _reset_weights() -> None:
+    for c in load_criteria():
+        st.session_state[c.code] = int(c.seed_weight)
+
+
+def scenario_sidebar(store: Store, lang: Lang) -> Scenario:
+    """Draw the wave, weight, N and tie-rule controls; return the scenario they set.
+
+    On a session's first run every control takes its value from the link;
+    values the link got wrong fall back to their defaults and are reported by
+    :func:`link_notes`.
+    """
+    waves = store.waves()
+    slugs = [w.slug for w in waves]
+    names = {w.slug: w.name for w in waves}
+    top_max = max(w.n_rows for w in waves)
+    linked, notes = scenario_from_params(raw_params(), waves=slugs, top_max=top_max)
+    if is_fresh_page():  # the link is read once per page entered; its notes replace older ones
+        st.session_state[_NOTES_KEY] = notes
+    criteria = load_criteria()
+    codes = {c.code: c for c in criteria}
+
+    with st.sidebar:
+        seed(PARAM_WAVE, linked.wave)
+        wave = st.selectbox(t("sidebar.wave", lang), options=slugs,
+                            format_func=names.__getitem__, key=PARAM_WAVE,
+                            help=t("sidebar.wave_help", lang))
+        write_to_link(PARAM_WAVE, [wave], [SEED_WAVE_SLUG])
+
+        st.subheader(t("sidebar.weights", lang))
+        weights: dict[str, float] = {}
+        for c in criteria:
+            seed(c.code, int(linked.weights[c.key]))
+            weights[c.key] = st.slider(
+                c.label(lang), min_value=WEIGHT_MIN, max_value=WEIGHT_MAX, step=1, key=c.code,
+                help=t("sidebar.weight_help", lang, heading=c.source_heading,
+                       seed=int(c.seed_weight), param=c.code),
+            )
+            write_to_link(c.code, [str(weights[c.key])], [str(int(c.seed_weight))])
+        total = sum(weights.values())
+        shares = ", ".join(
+            f"{c.label(lang)} {fmt_percent(weights[c.key] / total, lang)}"
+            for c in criteria if total and weights[c.key]
+        )
+        st.caption(t("sidebar.shares", lang, shares=shares or "—",
+                     total=fmt_number(total, lang)))
+        st.button(t("sidebar.reset", lang), on_click=_reset_weights,
+                  disabled=weights == seed_weights(), width="stretch")
+
+        st.subheader(t("sidebar.selection", lang))
+        seed(PARAM_TOP, min(linked.top, top_max))
+        top = st.slider(t("sidebar.top", lang), min_value=1, max_value=top_max, key=PARAM_TOP,
+                        help=t("sidebar.top_help", lang))
+        write_to_link(PARAM_TOP, [str(top)], [str(DEFAULT_TOP)])
+
+        seed(PARAM_TIES, linked.ties.value)
+        rule = st.radio(t("sidebar.ties", lang), options=[r.value for r in TieRule],
+                        format_func=lambda r: t(f"sidebar.ties_{r}", lang), key=PARAM_TIES,
+                        help=t("sidebar.ties_help", lang))
+        write_to_link(PARAM_TIES, [rule], [TieRule.ALL.value])
+
+        seed(PARAM_TIE_CRITERIA, [criterion_code(k) for k in linked.tie_criteria])
+        tie_codes = st.multiselect(
+            t("sidebar.tie_criteria", lang), options=list(codes),
+            format_func=lambda code: codes[code].label(lang), key=PARAM_TIE_CRITERIA,
+            disabled=rule != TieRule.CRITERIA, help=t("sidebar.tie_criteria_help", lang),
+            placeholder=t("sidebar.tie_criteria_placeholder", lang),
+        )
+        write_to_link(PARAM_TIE_CRITERIA, tie_codes)
+    return Scenario(
+        weights=weights, top=int(top), ties=TieRule(rule),
+        tie_criteria=tuple(codes[code].key for code in tie_codes), wave=str(wave),
+        picks=linked.picks,
+    )
+
+
+def criterion_code(key: str) -> str:
+    return next(c.code for c in load_criteria() if c.key == key)
+
+
+def add_link_notes(notes: list[Note]) -> None:
+    """Remember what was wrong with the opened link, to show it until the user closes it."""
+    if notes:
+        st.session_state[_NOTES_KEY] = [*st.session_state.get(_NOTES_KEY, []), *notes]
+
+
+def link_notes(lang: Lang) -> None:
+    """Say which values of the opened link were not usable, until the user closes the note."""
+    notes: list[Note] = st.session_state.get(_NOTES_KEY, [])
+    if not notes:
+        return
+    with st.container(border=True):
+        st.warning(t("params.header", lang), icon=":material/warning:")
+        for note in notes:
+            st.text(note_text(note, lang))  # st.text: link values are never rendered as markup
+        if st.button(t("params.dismiss", lang), key="_dismiss_link_notes"):
+            st.session_state[_NOTES_KEY] = []
+            st.rerun()
