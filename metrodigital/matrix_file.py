@@ -52,7 +52,7 @@ def read_matrix(path: Path, lang: str = "it") -> MatrixFile:
         elif suffix == ".xlsx":
             with pd.ExcelFile(path, engine="openpyxl") as book:
                 sheet = str(book.sheet_names[0])
-                frame = book.parse(sheet, dtype=str, keep_default_na=False)
+                frame = pd.read_excel(book, sheet_name=sheet, dtype=str, keep_default_na=False)
         else:
             raise MatrixFileError([t("file.unsupported", lang, file=path.name)])
     except MatrixFileError:

@@ -158,10 +158,10 @@ def scenario_from_params(
     tie_criteria: list[str] = []
     for raw in _all(params.get(PARAM_TIE_CRITERIA, [])):
         key = by_code.get(raw)
-        if key is not None and key not in tie_criteria:
-            tie_criteria.append(key)
-        else:
+        if key is None:
             notes.append(Note("params.bad_tie_criterion", {"value": _quote(raw)}))
+        elif key not in tie_criteria:  # a repeated criterion adds nothing
+            tie_criteria.append(key)
 
     picks = tuple(dict.fromkeys(
         p for p in _all(params.get(PARAM_PICKS, [])) if re.fullmatch(r"[a-z0-9-]{1,80}", p)

@@ -189,6 +189,12 @@ class Store:
     def close(self) -> None:
         self._conn.close()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # -- schema -----------------------------------------------------------------
     def schema_version(self) -> int:
         cur = self.cursor()

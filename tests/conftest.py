@@ -1,0 +1,26 @@
+"""Shared fixtures: a seeded in-memory store and a private database for app tests."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from metrodigital.store import Store
+
+# App tests (AppTest) and the CLI read $METRODIGITAL_DB: never the user's database.
+_DB_DIR = tempfile.mkdtemp(prefix="metrodigital-tests-")
+os.environ["METRODIGITAL_DB"] = str(Path(_DB_DIR) / "app.duckdb")
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    """A fresh store seeded with the source's wave."""
+    seeded = Store(":memory:")
+    yield seeded
+    seeded.close()

@@ -1,0 +1,158 @@
+"""The command line gives the same numbers as the UI, and refuses bad arguments clearly."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from metrodigital.cli import main
+from metrodigital.criteria import criterion_keys, seed_weights
+from metrodigital.paths import DATA_DIR
+from metrodigital.ranking import evaluate
+from metrodigital.scenario import Scenario
+from metrodigital.store import Store
+from tests.conftest import PROJECT_DIR
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
+    assert main(["rank", *args, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_has_the_documented_shape_and_the_tie(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_json(capsys)
+    assert set(out) >= {"scenario", "ranking", "warnings"}
+    assert out["scenario"] == {"wave": "metrodigital-2023", "weights": seed_weights(),
+                               "top": 12, "ties": "all"}
+    ranking = out["ranking"]
+    assert len(ranking) == 36
+    assert set(ranking[0]) == {"rank", "ente", "score", "selected", "tied_at_cutoff",
+                               "contributions"}
+    assert ranking[0] == {
+        "rank": 1, "ente": "Unione dei Comuni Nord Est Torino", "score": 252, "selected": True,
+        "tied_at_cutoff": False,
+        "contributions": {"anagrafica": 6, "infrastrutture": 30, "organizzazione": 24,
+                          "servizi": 145, "pnrr": 15, "dati": 15, "conclusione": 5,
+                          "popolazione": 12},
+    }
+    tied = [r["ente"] for r in ranking if r["tied_at_cutoff"]]
+    assert tied == ["Comune di Mazzè", "Comune di Sant'Ambrogio di Torino",
+                    "Comune di Albiano d'Ivrea"]
+    assert sum(r["selected"] for r in ranking) == 13
+    assert [r["rank"] for r in ranking][10:13] == [11, 11, 11]
+    assert any("193" in w and "13 enti" in w for w in out["warnings"])
+    assert out["ties"]["outcome"] == "all_included"
+
+
+def test_cli_and_domain_give_the_same_numbers(capsys: pytest.CaptureFixture[str],
+                                              store: Store) -> None:
+    out = run_json(capsys, "--weights", "servizi=3,popolazione=0.5", "--top", "8",
+                   "--ties", "criteria:infrastrutture,servizi")
+    assert out["scenario"]["weights"]["servizi"] == 3
+    assert out["scenario"]["weights"]["popolazione"] == 0.5
+    assert out["scenario"]["weights"]["anagrafica"] == 2  # partial weights keep the defaults
+    assert out["scenario"]["ties"] == "criteria:infrastrutture,servizi"
+    selection = evaluate(store, Scenario(
+        weights={**seed_weights(), "servizi": 3, "popolazione": 0.5}, top=8))
+    expected = selection.table
+    assert [r["ente"] for r in out["ranking"]] == expected["ente"].tolist()
+    assert [r["score"] for r in out["ranking"]] == pytest.approx(expected["score"].tolist())
+    assert [r["rank"] for r in out["ranking"]] == expected["rank"].tolist()
+
+
+def test_data_file_csv_and_xlsx_rank_like_the_seed(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    from_seed = run_json(capsys)
+    from_csv = run_json(capsys, "--data", str(DATA_DIR / "seed_matrix.csv"))
+    assert from_csv["ranking"] == from_seed["ranking"]
+    assert from_csv["warnings"] == from_seed["warnings"]
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["ente", *criterion_keys()])  # no final-score column: it is optional
+    csv_lines = (DATA_DIR / "seed_matrix.csv").read_text(encoding="utf-8").splitlines()
+    import csv
+    for row in csv.DictReader(csv_lines):
+        sheet.append([row["ente"], *(int(row[k]) for k in criterion_keys())])
+    path = tmp_path / "matrice.xlsx"
+    book.save(path)
+    from_xlsx = run_json(capsys, "--data", str(path))
+    assert from_xlsx["ranking"] == from_seed["ranking"]
+
+
+def test_bad_cells_in_a_data_file_are_reported_by_place(capsys: pytest.CaptureFixture[str],
+                                                        tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("ente," + ",".join(criterion_keys()) + "\n"
+                    "Comune di Alfa,3,x,1,1,1,1,1,1\n"
+                    "Comune di Beta,3,1,-2,1,1,1,1,1\n", encoding="utf-8")
+    assert main(["rank", "--data", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "riga 2, colonna «infrastrutture»: «x» non è un numero" in err
+    assert "riga 3, colonna «organizzazione»: «-2» deve essere un numero maggiore o uguale a 0" \
+        in err
+
+
+def test_a_wrong_final_score_is_a_warning(capsys: pytest.CaptureFixture[str],
+                                          tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    text = (DATA_DIR / "seed_matrix.csv").read_text(encoding="utf-8")
+    path.write_text(text.replace(",3,96\n", ",3,97\n"), encoding="utf-8")
+    out = run_json(capsys, "--data", str(path))
+    assert any("97" in w and "96" in w for w in out["warnings"])
+
+
+@pytest.mark.parametrize("args", [
+    ["--weights", "servizi=abc"],
+    ["--weights", "nonesiste=3"],
+    ["--weights", "servizi=-1"],
+    ["--top", "0"],
+    ["--top", "dodici"],
+    ["--ties", "random"],
+    ["--ties", "criteria:"],
+    ["--ties", "criteria:servizi,boh"],
+    ["--format", "pdf"],
+    ["--data", "x.csv", "--wave", "w"],
+])
+def test_bad_arguments_exit_2_with_a_message(capsys: pytest.CaptureFixture[str],
+                                             args: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["rank", *args])
+    assert exit_info.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_unknown_wave_and_missing_file_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rank", "--wave", "non-esiste"]) == 2
+    assert "non trovata" in capsys.readouterr().err
+    assert main(["rank", "--data", "/non/esiste.csv"]) == 2
+    assert "file non trovato" in capsys.readouterr().err
+
+
+def test_csv_and_table_formats_carry_the_tie_status(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rank", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[0].startswith("rank,ente,score,selected,tied_at_cutoff,")
+    assert "11,Comune di Mazzè,193,True,True" in lines[11]
+    assert "Pareggio al taglio" in captured.err
+    assert main(["rank", "--lang", "en"]) == 0
+    assert "Tie at the cut-off" in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_as_a_program() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "metrodigital", "rank", "--top", "3", "--format", "json"],
+        cwd=PROJECT_DIR, capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert sum(r["selected"] for r in json.loads(result.stdout)["ranking"]) == 3
+    bad = subprocess.run([sys.executable, "-m", "metrodigital", "rank", "--top", "x"],
+                         cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
+                         timeout=120)
+    assert bad.returncode == 2 and "--top" in bad.stderr

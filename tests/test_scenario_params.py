@@ -1,0 +1,108 @@
+"""Link parameters: every scenario round-trips; bad values fall back with a note."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from metrodigital.criteria import criterion_keys, seed_weights
+from metrodigital.scenario import (
+    Scenario,
+    TieRule,
+    parse_weight_overrides,
+    scenario_from_params,
+    scenario_to_params,
+)
+
+WAVES = ("metrodigital-2023", "ondata-2025")
+
+
+def test_missing_parameters_take_the_defaults() -> None:
+    scenario, notes = scenario_from_params({})
+    assert scenario == Scenario()
+    assert notes == []
+    assert scenario_to_params(Scenario()) == {}
+
+
+def test_documented_names() -> None:
+    params = scenario_to_params(Scenario(
+        weights={**seed_weights(), "servizi": 3, "popolazione": 0}, top=10,
+        ties=TieRule.CRITERIA, tie_criteria=("servizi", "infrastrutture"),
+        wave="ondata-2025"))
+    assert params == {"ser": "3", "pop": "0", "n": "10", "tie": "criteria",
+                      "tiek": ["ser", "inf"], "wave": "ondata-2025"}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    weights=st.fixed_dictionaries({k: st.integers(0, 10) for k in criterion_keys()}),
+    top=st.integers(1, 36),
+    ties=st.sampled_from(list(TieRule)),
+    tie_criteria=st.lists(st.sampled_from(criterion_keys()), unique=True, max_size=3),
+    picks=st.lists(st.sampled_from(["mazze", "sant-ambrogio-di-torino", "albiano-d-ivrea"]),
+                   unique=True, max_size=2),
+    wave=st.sampled_from(WAVES),
+)
+def test_every_scenario_round_trips_through_its_link(weights, top, ties, tie_criteria, picks,
+                                                    wave) -> None:
+    scenario = Scenario(weights=weights, top=top, ties=ties, tie_criteria=tuple(tie_criteria),
+                        picks=tuple(picks), wave=wave)
+    parsed, notes = scenario_from_params(scenario_to_params(scenario), waves=WAVES, top_max=36)
+    assert notes == []
+    assert parsed == scenario
+
+
+HOSTILE = ["abc", "-1", "11", "2.5", "1e1", "1e400", "nan", "inf", "", " 3", "٣", "0x5",
+           "<script>alert(1)</script>", "**bold**", "9" * 40, "3; DROP TABLE waves"]
+
+
+@pytest.mark.parametrize("raw", HOSTILE)
+def test_hostile_weight_falls_back_to_the_default_with_a_note(raw: str) -> None:
+    scenario, notes = scenario_from_params({"ser": raw})
+    assert scenario.weights["servizi"] == 5
+    assert [n.code for n in notes] == ["params.bad_weight"]
+    assert notes[0].params["param"] == "ser"
+    assert len(str(notes[0].params["value"])) <= 41  # long values are cut when quoted
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "37", "abc", "1e400", "12.0"])
+def test_bad_n_falls_back_to_12(raw: str) -> None:
+    scenario, notes = scenario_from_params({"n": raw}, top_max=36)
+    assert scenario.top == 12
+    assert [n.code for n in notes] == ["params.bad_top"]
+
+
+def test_bad_rule_criteria_and_wave_fall_back() -> None:
+    scenario, notes = scenario_from_params(
+        {"tie": "random", "tiek": ["ser", "xyz", "ser"], "wave": "<b>w</b>"}, waves=WAVES)
+    assert scenario.ties is TieRule.ALL
+    assert scenario.tie_criteria == ("servizi",)
+    assert scenario.wave == "metrodigital-2023"
+    assert sorted(n.code for n in notes) == [
+        "params.bad_tie_criterion", "params.bad_ties", "params.bad_wave"]
+
+
+def test_repeated_parameter_takes_the_last_value() -> None:
+    scenario, notes = scenario_from_params({"ser": ["1", "7"]})
+    assert scenario.weights["servizi"] == 7 and notes == []
+
+
+def test_picks_keep_only_identifier_shaped_values() -> None:
+    scenario, _ = scenario_from_params({"pick": ["mazze", "<img src=x>", "mazze"]})
+    assert scenario.picks == ("mazze",)
+
+
+def test_shares_are_weight_over_total() -> None:
+    shares = Scenario().shares()
+    assert shares["servizi"] == pytest.approx(5 / 29)
+    assert sum(shares.values()) == pytest.approx(1)
+    zero = Scenario(weights={k: 0 for k in criterion_keys()})
+    assert set(zero.shares().values()) == {0.0}
+
+
+def test_weight_overrides_for_the_cli() -> None:
+    assert parse_weight_overrides("servizi=3,pop=2.5") == {"servizi": 3.0, "popolazione": 2.5}
+    for bad in ["servizi", "foo=1", "servizi=-1", "servizi=abc", "servizi=nan"]:
+        with pytest.raises(ValueError):
+            parse_weight_overrides(bad)

@@ -1,0 +1,123 @@
+"""The DuckDB store: versioned schema, seeding once, atomic waves, cursors per thread."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from metrodigital.criteria import criterion_keys, seed_weights
+from metrodigital.ranking import rank
+from metrodigital.store import (
+    SCHEMA_VERSION,
+    SEED_WAVE_NAME,
+    SEED_WAVE_SLUG,
+    Store,
+    StoreError,
+    entity_id_for,
+)
+
+
+def small_matrix(names: list[str]) -> pd.DataFrame:
+    rows = [{"ente": name, **{k: float(i + 1) for k in criterion_keys()}}
+            for i, name in enumerate(names)]
+    return pd.DataFrame(rows)
+
+
+def counts(store: Store) -> dict[str, int]:
+    cur = store.cursor()
+    return {table: cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+            for table in ("waves", "entities", "wave_entities", "points")}
+
+
+def test_a_new_database_is_created_seeded_and_versioned(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "md.duckdb"
+    with Store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        waves = store.waves()
+        assert [w.name for w in waves] == [SEED_WAVE_NAME]
+        assert waves[0].is_seed and waves[0].n_rows == 36 and len(waves[0].sha256) == 64
+        assert counts(store) == {"waves": 1, "entities": 36, "wave_entities": 36,
+                                 "points": 36 * 8}
+    # reopening neither re-seeds nor re-migrates
+    with Store(path) as again:
+        assert counts(again)["waves"] == 1
+        assert again.schema_version() == SCHEMA_VERSION
+
+
+def test_a_database_from_a_newer_app_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "md.duckdb"
+    with Store(path) as store:
+        store.cursor().execute("INSERT INTO schema_version VALUES (99, current_timestamp)")
+    with pytest.raises(StoreError, match="v99"):
+        Store(path)
+
+
+def test_publishing_a_wave_is_atomic(store: Store) -> None:
+    before = counts(store)
+    # the same entity twice violates the wave_entities key half-way through the insert
+    broken = small_matrix(["Comune di Alfa", "Comune di Beta", "Comune di Alfa"])
+    with pytest.raises(Exception):  # noqa: B017 - any database error; what matters is below
+        store.publish_matrix_wave(name="Ondata rotta", matrix=broken, survey_date=None,
+                                  source_file="x.csv", sha256="0" * 64, uploaded_by="test")
+    assert counts(store) == before
+    assert not store.has_wave("ondata-rotta")
+
+
+def test_a_published_wave_ranks_and_keeps_the_earlier_ones(store: Store) -> None:
+    wave = store.publish_matrix_wave(
+        name="Ondata 2025", matrix=small_matrix(["Comune di Alfa", "Comune di Beta"]),
+        survey_date=date(2025, 5, 1), source_file="o.csv", sha256="1" * 64, uploaded_by="test")
+    assert wave.slug == "ondata-2025" and wave.n_rows == 2
+    assert {w.slug for w in store.waves()} == {SEED_WAVE_SLUG, "ondata-2025"}
+    ranking = rank(store, "ondata-2025", seed_weights())
+    assert ranking.table["ente"].tolist() == ["Comune di Beta", "Comune di Alfa"]
+    assert ranking.table["score"].tolist() == [2 * 29, 29]
+    with pytest.raises(StoreError):
+        store.publish_matrix_wave(name="Ondata 2025", matrix=small_matrix(["Comune di Gamma"]),
+                                  survey_date=None, source_file="o.csv", sha256="2" * 64,
+                                  uploaded_by="test")
+
+
+def test_concurrent_queries_each_get_their_own_cursor(store: Store) -> None:
+    errors: list[BaseException] = []
+    results: list[float] = []
+
+    def work() -> None:
+        try:
+            for _ in range(20):
+                table = rank(store, SEED_WAVE_SLUG, seed_weights()).table
+                results.append(float(table["score"].iloc[0]))
+        except BaseException as error:  # collected and asserted in the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert results == [252.0] * 80
+
+
+def test_read_only_store_cannot_write(tmp_path: Path) -> None:
+    path = tmp_path / "md.duckdb"
+    Store(path).close()
+    with Store(path, read_only=True) as reader:
+        assert reader.has_wave(SEED_WAVE_SLUG)
+        with pytest.raises(Exception):  # noqa: B017 - DuckDB refuses writes in read-only mode
+            reader.cursor().execute("DELETE FROM points")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Comune di Mazzè", "mazze"),
+    ("Comune di Albiano d'Ivrea", "albiano-d-ivrea"),
+    ("Unione dei Comuni Nord Est Torino", "unione-nord-est-torino"),
+    ("Unione dei Comuni Moncalieri, Trofarello, La Loggia",
+     "unione-moncalieri-trofarello-la-loggia"),
+])
+def test_entity_ids_are_stable_url_safe_slugs(name: str, expected: str) -> None:
+    assert entity_id_for(name) == expected
