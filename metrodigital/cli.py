@@ -99,8 +99,8 @@ def _open_store(args: argparse.Namespace, lang: str) -> tuple[Store, str, list[s
             uploaded_by="cli",
         )
         return store, wave.slug, loaded.warnings
-    path = database_path()
-    store = Store(path, read_only=True) if path.exists() else Store(path)
+    # opened like the app opens it, so that in one process both share the database
+    store = Store(database_path())
     wanted = args.wave or SEED_WAVE_SLUG
     slugs = {w.slug for w in store.waves()}
     slug = wanted if wanted in slugs else slugify(wanted)

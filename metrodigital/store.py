@@ -175,7 +175,15 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.Error as error:  # e.g. locked by another process
+        except duckdb.IOException as error:
+            if "lock" in str(error).lower():  # DuckDB allows one writing process per file
+                raise StoreError(
+                    f"Il database {self.path} è in uso da un altro programma (per esempio "
+                    "l'app avviata con streamlit): chiuderlo, oppure indicare un'altra copia "
+                    "con la variabile METRODIGITAL_DB."
+                ) from error
+            raise StoreError(f"Impossibile aprire il database {self.path}: {error}") from error
+        except duckdb.Error as error:
             raise StoreError(f"Impossibile aprire il database {self.path}: {error}") from error
         self._write_lock = threading.Lock()
         if not read_only:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -146,13 +147,35 @@ def test_csv_and_table_formats_carry_the_tie_status(capsys: pytest.CaptureFixtur
     assert "Tie at the cut-off" in capsys.readouterr().out
 
 
-def test_python_dash_m_runs_as_a_program() -> None:
+def test_python_dash_m_runs_as_a_program(tmp_path: Path) -> None:
+    env = {**os.environ, "METRODIGITAL_DB": str(tmp_path / "cli.duckdb")}
     result = subprocess.run(
         [sys.executable, "-m", "metrodigital", "rank", "--top", "3", "--format", "json"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, check=False, timeout=120)
+        cwd=PROJECT_DIR, capture_output=True, text=True, check=False, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert sum(r["selected"] for r in json.loads(result.stdout)["ranking"]) == 3
     bad = subprocess.run([sys.executable, "-m", "metrodigital", "rank", "--top", "x"],
                          cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
-                         timeout=120)
+                         timeout=120, env=env)
     assert bad.returncode == 2 and "--top" in bad.stderr
+
+
+def test_a_database_locked_by_the_running_app_is_explained(tmp_path: Path) -> None:
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from metrodigital.store import Store; "
+         f"s = Store({str(path)!r}); print('ready', flush=True); time.sleep(60)"],
+        cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        env = {**os.environ, "METRODIGITAL_DB": str(path)}
+        result = subprocess.run([sys.executable, "-m", "metrodigital", "rank"],
+                                cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
+                                timeout=120, env=env)
+        assert result.returncode == 2
+        assert "è in uso da un altro programma" in result.stderr
+        assert "Traceback" not in result.stderr
+    finally:
+        holder.kill()
+        holder.wait()
