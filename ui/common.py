@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -80,7 +80,8 @@ def close_page(frame: Frame, scenario: Scenario | None = None) -> None:
     with frame.nav:
         for path, label_key, icon in PAGES:
             st.page_link(path, label=t(label_key, frame.lang), icon=icon, query_params=query)
-    link = (st.context.url or "") + ("?" + urlencode(query, doseq=True) if query else "")
+    here = urlsplit(st.context.url or "")
+    link = urlunsplit(here._replace(path=here.path or "/", query=urlencode(query, doseq=True)))
     with st.sidebar:
         st.subheader(t("sidebar.share", frame.lang))
         st.code(link, language=None, wrap_lines=True)

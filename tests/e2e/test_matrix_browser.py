@@ -1,0 +1,85 @@
+"""In Chromium: keyboard on a slider, the link into a new browser, deep links on a fresh server."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import screenshot
+from tests.e2e.controllers import AppPage, wait_for_app_run
+from tests.e2e.server import PROJECT_DIR, streamlit_server
+
+
+def test_keyboard_on_a_slider_reranks_and_the_link_reopens_the_scenario(
+    page: Page, browser: Browser, app_url: str
+) -> None:
+    app = AppPage(page).open(app_url)
+    assert app.title() == "Matrice di prioritizzazione"
+    app.expect_metric("Enti selezionati", "13")
+    assert "Pareggio al taglio" in app.alert_text()
+    screenshot(page, "matrix-default")
+
+    app.record_runs()
+    servizi = app.slider("Servizi")
+    servizi.focus()
+    app.press_and_wait(servizi, "ArrowLeft")
+    app.press_and_wait(servizi, "ArrowLeft")
+    assert app.slider_value("Servizi") == 3
+    app.expect_metric("Enti selezionati", "12")
+    expect(page.get_by_test_id("stAlertContainer").first).to_contain_text("esattamente 12 enti")
+    expect(page).to_have_url(f"{app_url}/?ser=3")
+    link = app.share_link()
+    assert link == f"{app_url}/?ser=3"
+    screenshot(page, "matrix-servizi-3")
+
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        again = AppPage(other.new_page()).open(link)
+        assert again.slider_value("Servizi") == 3
+        assert again.slider_value("Popolazione") == 4
+        again.expect_metric("Enti selezionati", "12")
+        assert "esattamente 12 enti" in again.alert_text()
+    finally:
+        other.close()
+
+
+def test_page_links_carry_the_scenario(page: Page, app_url: str) -> None:
+    app = AppPage(page).open(f"{app_url}/?ser=2&n=5&tie=criteria&tiek=inf&lang=en")
+    app.expect_metric("Entities selected", "5")
+    app.nav_link("Method").click()
+    wait_for_app_run(page)
+    expect(page.locator("h1").first).to_have_text("Method")
+    expect(page).to_have_url(f"{app_url}/Metodo?ser=2&n=5&tie=criteria&tiek=inf&lang=en")
+    assert app.slider_value("Services") == 2
+    app.nav_link("Matrix").click()
+    wait_for_app_run(page)
+    app.expect_metric("Entities selected", "5")
+    assert app.slider_value("Services") == 2
+
+
+def test_a_hostile_link_falls_back_and_says_so(page: Page, app_url: str) -> None:
+    app = AppPage(page).open(
+        f"{app_url}/?ser=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&n=-4&tie=boh")
+    expect(page.get_by_text("non è un peso valido")).to_be_visible()
+    assert app.slider_value("Servizi") == 5
+    app.expect_metric("Enti selezionati", "13")
+    assert page.locator("img[src='x']").count() == 0  # quoted as text, never as markup
+    screenshot(page, "matrix-bad-link")
+
+
+def test_deep_link_to_the_method_page_on_a_freshly_started_server(
+    browser: Browser, tmp_path
+) -> None:
+    with streamlit_server(PROJECT_DIR / "app.py", tmp_path / "fresh.duckdb") as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        try:
+            page = context.new_page()
+            app = AppPage(page).open(f"{url}/Metodo?ser=2&lang=en")
+            assert app.title() == "Method"
+            expect(page.get_by_role("heading", name="Ties at the cut-off")).to_be_visible()
+            assert app.slider_value("Services") == 2
+            # the page drew the shared frame: language switch, navigation, share box
+            expect(page.get_by_text("Lingua / Language")).to_be_visible()
+            assert app.share_link() == f"{url}/Metodo?ser=2&lang=en"
+            screenshot(page, "method-deep-link")
+        finally:
+            context.close()
