@@ -36,7 +36,8 @@ col_cut.metric(t("matrix.metric_cutoff", lang),
                help=t("matrix.metric_cutoff_help", lang))
 col_top.metric(t("matrix.metric_top", lang), scenario.top)
 
-st.altair_chart(contributions_chart(selection, lang), width="stretch")
+spec, rows = contributions_chart(selection, lang)
+st.vega_lite_chart(rows, spec, width="stretch", alt=t("matrix.chart_alt", lang))
 st.caption(t("matrix.chart_alt", lang))
 st.subheader(t("matrix.table_title", lang))
 ranking_table(selection, lang)

@@ -1,11 +1,20 @@
-"""Altair charts of a selection. Pure functions: a Selection in, a chart out."""
+"""Altair charts of a selection, as a Vega-Lite spec and the rows it draws.
+
+The chart's structure depends only on the language and on which criteria
+count (weight > 0), so Altair builds and validates it once per combination
+(``_contributions_spec``); each slider move only recomputes the rows, and the
+browser only swaps the chart's data instead of rebuilding it.
+"""
 
 from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
 
 import altair as alt
 import pandas as pd
 
-from metrodigital.criteria import load_criteria
+from metrodigital.criteria import criterion, load_criteria
 from metrodigital.explain import short_name
 from metrodigital.i18n import t
 from metrodigital.ranking import Selection
@@ -15,81 +24,94 @@ CRITERION_COLOURS = (
     "#999999", "#56B4E9", "#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00", "#F0E442",
 )
 BAR_STEP = 20  # pixels per entity row
+CUTOFF_COLOUR = "#B00020"
 
 
-def contributions_chart(selection: Selection, lang: str) -> alt.LayerChart:
+def contributions_rows(selection: Selection, lang: str) -> pd.DataFrame:
+    """One row per entity and counted criterion: what the stacked bars draw.
+
+    ``first`` marks one row per entity (for the score label), ``first_out``
+    the first entity below the cut-off (for the cut-off rule).
+    """
+    keys = [c.key for c in load_criteria() if selection.scenario.weights[c.key] > 0]
+    table = selection.table
+    n = len(table)
+    names = table["ente"].map(short_name).to_numpy()
+    weights = selection.scenario.weights
+    n_selected = selection.n_selected
+    rows = pd.DataFrame(
+        {
+            "nome": names.repeat(len(keys)),
+            "position": pd.RangeIndex(n).repeat(len(keys)),
+            "criterio": [criterion(k).label(lang) for k in keys] * n,
+            "ordine": [criterion(k).position for k in keys] * n,
+            "punti": selection.points.loc[table["entity_id"], keys].to_numpy().ravel(),
+            "peso": [weights[k] for k in keys] * n,
+            "contributo": table[keys].to_numpy().ravel(),
+            "punteggio": table["score"].to_numpy().repeat(len(keys)),
+            "selezionato": table["selected"].to_numpy().repeat(len(keys)),
+        }
+    )
+    rows["stato"] = rows["selezionato"].map(
+        {True: t("chart.selected", lang), False: t("chart.not_selected", lang)})
+    rows["first"] = [True, *([False] * (len(keys) - 1))] * n
+    rows["first_out"] = rows["first"] & (rows["position"] == n_selected) & (0 < n_selected < n)
+    return rows
+
+
+@lru_cache(maxsize=64)
+def _contributions_spec(lang: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The chart's Vega-Lite spec for ``lang`` and the counted criteria, built by Altair."""
+    labels = [criterion(k).label(lang) for k in keys]
+    colours = [CRITERION_COLOURS[criterion(k).position - 1] for k in keys]
+    placeholder = pd.DataFrame(columns=["nome"])
+    base = alt.Chart(placeholder)
+    bars = base.mark_bar().encode(
+        x=alt.X("contributo:Q", stack="zero", title=t("chart.score", lang)),
+        color=alt.Color(
+            "criterio:N", title=t("chart.criterion", lang), sort=labels,
+            scale=alt.Scale(domain=labels, range=colours),
+            legend=alt.Legend(orient="top", columns=4),
+        ),
+        order=alt.Order("ordine:Q"),
+        opacity=alt.condition("datum.selezionato", alt.value(1.0), alt.value(0.35)),
+        tooltip=[
+            alt.Tooltip("nome:N", title=t("table.entity", lang)),
+            alt.Tooltip("criterio:N", title=t("chart.criterion", lang)),
+            alt.Tooltip("punti:Q", title=t("chart.points", lang)),
+            alt.Tooltip("peso:Q", title=t("chart.weight", lang)),
+            alt.Tooltip("contributo:Q", title=t("chart.contribution", lang)),
+            alt.Tooltip("punteggio:Q", title=t("chart.score", lang)),
+            alt.Tooltip("stato:N", title=t("chart.status", lang)),
+        ],
+    )
+    totals = base.mark_text(align="left", dx=4, fontSize=11).encode(
+        x="punteggio:Q", text=alt.Text("punteggio:Q", format=",.4~f"),
+    ).transform_filter("datum.first")
+    cutoff = base.mark_rule(
+        color=CUTOFF_COLOUR, strokeDash=[6, 3], strokeWidth=2, yOffset=-BAR_STEP / 2,
+    ).transform_filter("datum.first_out")
+    chart = (
+        alt.layer(bars, totals, cutoff)
+        .encode(y=alt.Y("nome:N", title=None, axis=alt.Axis(labelLimit=260),
+                         sort=alt.EncodingSortField("position", op="min", order="ascending")))
+        .properties(height=alt.Step(BAR_STEP), title=t("chart.title", lang))
+        .configure_view(stroke=None)
+    )
+    spec = chart.to_dict()  # validated here, once
+    spec.pop("data", None)
+    spec.pop("datasets", None)
+    return spec
+
+
+def contributions_chart(selection: Selection, lang: str) -> tuple[dict[str, Any], pd.DataFrame]:
     """Stacked horizontal bars of each entity's weighted contributions, sorted by score.
 
-    Selected entities are drawn solid, the others faded; a rule marks the
-    cut-off after the last selected entity; the score is written at the bar's end.
+    Selected entities are drawn solid, the others faded; a dashed rule marks the
+    cut-off after the last selected entity; the score is written at each bar's
+    end. Returns the Vega-Lite spec and the rows to draw with it.
     """
-    criteria = [c for c in load_criteria() if selection.scenario.weights[c.key] > 0]
-    table = selection.table
-    names = table["ente"].map(short_name)
-    order = names.tolist()
-    labels = {c.key: c.label(lang) for c in criteria}
-    long = table.assign(nome=names).melt(
-        id_vars=["entity_id", "nome", "score", "rank", "selected"],
-        value_vars=[c.key for c in criteria],
-        var_name="criterion",
-        value_name="contribution",
-    )
-    points = selection.points.reset_index().melt(
-        id_vars="entity_id", var_name="criterion", value_name="punti"
-    )
-    long = long.merge(points, on=["entity_id", "criterion"], how="left")
-    long["criterio"] = long["criterion"].map(labels)
-    long["peso"] = long["criterion"].map(selection.scenario.weights)
-    long["criterion_order"] = long["criterion"].map({c.key: c.position for c in criteria})
-    long["stato"] = long["selected"].map(
-        {True: t("chart.selected", lang), False: t("chart.not_selected", lang)}
-    )
-    y = alt.Y("nome:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
-    colour = alt.Color(
-        "criterio:N",
-        title=t("chart.criterion", lang),
-        sort=[labels[c.key] for c in criteria],
-        scale=alt.Scale(
-            domain=[labels[c.key] for c in criteria],
-            range=[CRITERION_COLOURS[c.position - 1] for c in criteria],
-        ),
-        legend=alt.Legend(orient="top", columns=4),
-    )
-    bars = (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            x=alt.X("contribution:Q", stack="zero", title=t("chart.score", lang)),
-            y=y,
-            color=colour,
-            order=alt.Order("criterion_order:Q"),
-            opacity=alt.condition("datum.selected", alt.value(1.0), alt.value(0.35)),
-            tooltip=[
-                alt.Tooltip("nome:N", title=t("table.entity", lang)),
-                alt.Tooltip("criterio:N", title=t("chart.criterion", lang)),
-                alt.Tooltip("punti:Q", title=t("chart.points", lang)),
-                alt.Tooltip("peso:Q", title=t("chart.weight", lang)),
-                alt.Tooltip("contribution:Q", title=t("chart.contribution", lang)),
-                alt.Tooltip("score:Q", title=t("chart.score", lang)),
-                alt.Tooltip("stato:N", title=t("chart.status", lang)),
-            ],
-        )
-    )
-    totals = (
-        alt.Chart(table.assign(nome=names))
-        .mark_text(align="left", dx=4, fontSize=11)
-        .encode(y=y, x="score:Q", text=alt.Text("score:Q", format=",.0f"))
-    )
-    layers: list[alt.Chart] = [bars, totals]
-    n_selected = selection.n_selected
-    if 0 < n_selected < len(table):
-        first_out = names.iloc[n_selected]
-        cut = (
-            alt.Chart(pd.DataFrame({"nome": [first_out], "label": [t("chart.cutoff", lang)]}))
-            .mark_rule(color="#B00020", strokeDash=[6, 3], strokeWidth=2, yOffset=-BAR_STEP / 2)
-            .encode(y=y)
-        )
-        layers.append(cut)
-    return alt.layer(*layers).properties(
-        height=alt.Step(BAR_STEP), title=t("chart.title", lang)
-    ).configure_view(stroke=None)
+    keys = tuple(c.key for c in load_criteria() if selection.scenario.weights[c.key] > 0)
+    # the spec is the same object for every rerun with the same language and criteria, so
+    # the browser only swaps the data instead of rebuilding the chart
+    return _contributions_spec(lang, keys), contributions_rows(selection, lang)

@@ -9,8 +9,10 @@ source's weights: it is what the pages and the CLI call.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from metrodigital.criteria import criterion_keys, seed_weights
@@ -91,16 +93,34 @@ class Selection:
 def rank(store: Store, wave: str, weights: dict[str, float]) -> Ranking:
     """Scores, competition ranks (1, 2, 2, 4) and contributions, computed in DuckDB."""
     keys = list(criterion_keys())
-    long = store.ranked_contributions(wave, {k: weights[k] for k in keys})
-    table = long.drop_duplicates("entity_id")[["entity_id", "ente", "score", "rank"]]
-    table = table.reset_index(drop=True).astype({"rank": "int64"})
-    order = table["entity_id"].tolist()
+    rows = store.ranked(wave, weights)
+    ids = [row[0] for row in rows]
+    table = pd.DataFrame(
+        {
+            "entity_id": ids,
+            "ente": [row[1] for row in rows],
+            "score": np.array([row[2] for row in rows], dtype=float),
+            "rank": np.array([row[3] for row in rows], dtype="int64"),
+        }
+    )
+    index = pd.Index(ids, name="entity_id")
+    points = pd.DataFrame(np.array([row[4] for row in rows], dtype=float).reshape(-1, len(keys)),
+                          index=index, columns=keys)
+    contributions = pd.DataFrame(
+        np.array([row[5] for row in rows], dtype=float).reshape(-1, len(keys)),
+        index=index, columns=keys,
+    )
+    return Ranking(wave, dict(weights), table, points, contributions)
 
-    def wide(column: str) -> pd.DataFrame:
-        frame = long.pivot(index="entity_id", columns="criterion_key", values=column)
-        return frame.reindex(index=order, columns=keys)
 
-    return Ranking(wave, dict(weights), table, wide("points"), wide("contribution"))
+@lru_cache(maxsize=64)
+def _seed_ranks(store: Store, wave: str, wave_id: int) -> pd.Series:
+    """Ranks under the source's weights; a wave's points never change, so computed once.
+
+    ``wave_id`` (never reused) keys the cache, so a wave deleted and published
+    again under the same name is ranked anew.
+    """
+    return rank(store, wave, seed_weights()).table.set_index("entity_id")["rank"]
 
 
 def select(ranking: Ranking, scenario: Scenario) -> tuple[pd.Series, TieStatus, list[Note]]:
@@ -174,9 +194,8 @@ def _break_by_criteria(
 def evaluate(store: Store, scenario: Scenario) -> Selection:
     """Rank, select and compare with the source's weights: the whole scenario."""
     ranking = rank(store, scenario.wave, dict(scenario.weights))
-    seed = rank(store, scenario.wave, seed_weights())
+    seed_rank = _seed_ranks(store, scenario.wave, store.wave(scenario.wave).wave_id)
     selected, ties, notes = select(ranking, scenario)
-    seed_rank = seed.table.set_index("entity_id")["rank"]
     table = ranking.table.copy()
     table["seed_rank"] = table["entity_id"].map(seed_rank).astype("int64")
     table["rank_change"] = table["seed_rank"] - table["rank"]

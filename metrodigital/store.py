@@ -145,24 +145,24 @@ WITH weight AS (
     SELECT unnest($keys) AS criterion_key, unnest($weights) AS weight
 ),
 contribution AS (
-    SELECT p.entity_id, p.criterion_key, p.points, p.points * w.weight AS contribution
-    FROM points AS p JOIN weight AS w USING (criterion_key)
+    SELECT p.entity_id, c.position, p.points, p.points * w.weight AS contribution
+    FROM points AS p
+    JOIN weight AS w USING (criterion_key)
+    JOIN criteria AS c ON c.key = p.criterion_key
     WHERE p.wave_id = $wave_id
 ),
 score AS (
     -- rounded so that decimal weights cannot create differences of 1e-15
-    SELECT entity_id, round(sum(contribution), 9) AS score
+    SELECT entity_id, round(sum(contribution), 9) AS score,
+           list(points ORDER BY position) AS points,
+           list(contribution ORDER BY position) AS contributions
     FROM contribution GROUP BY entity_id
-),
-ranked AS (
-    SELECT entity_id, score, rank() OVER (ORDER BY score DESC) AS rank FROM score
 )
-SELECT s.entity_id, we.name_in_source AS ente, s.score, s.rank,
-       c.criterion_key, c.points, c.contribution
-FROM ranked AS s
-JOIN contribution AS c USING (entity_id)
+SELECT s.entity_id, we.name_in_source AS ente, s.score,
+       rank() OVER (ORDER BY s.score DESC) AS rank, s.points, s.contributions
+FROM score AS s
 JOIN wave_entities AS we ON we.wave_id = $wave_id AND we.entity_id = s.entity_id
-ORDER BY s.score DESC, we.source_row, c.criterion_key
+ORDER BY s.score DESC, we.source_row
 """
 
 
@@ -357,14 +357,15 @@ class Store:
         return self.wave(slug)
 
     # -- ranking -----------------------------------------------------------------
-    def ranked_contributions(self, wave_slug: str, weights: Mapping[str, float]) -> pd.DataFrame:
-        """Scores, competition ranks and per-criterion contributions, long format.
+    def ranked(self, wave_slug: str, weights: Mapping[str, float]) -> list[tuple]:
+        """Scores, competition ranks, points and weighted contributions, best score first.
 
-        One row per entity and criterion: ``entity_id, ente, score, rank,
-        criterion_key, points, contribution``, best score first.
+        One row per entity: ``(entity_id, ente, score, rank, points, contributions)``,
+        the last two as lists in criterion order. Computed by DuckDB from the
+        wave's points and ``weights`` (which must name every criterion).
         """
         wave = self.wave(wave_slug)
-        keys: Sequence[str] = list(weights)
+        keys: Sequence[str] = [c.key for c in load_criteria()]
         return (
             self.cursor()
             .execute(
@@ -375,7 +376,7 @@ class Store:
                     "wave_id": wave.wave_id,
                 },
             )
-            .df()
+            .fetchall()
         )
 
 
