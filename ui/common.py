@@ -11,7 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 from metrodigital.i18n import DEFAULT_LANG, LANGUAGES, Lang, normalise_lang, t
 from metrodigital.paths import database_path
 from metrodigital.scenario import PARAM_LANG, Note, Scenario, scenario_to_params
-from metrodigital.store import SEED_WAVE_SLUG, Store
+from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError
 from ui.links import enter_page, is_fresh_page, seed, write_to_link
 from ui.sidebar import add_link_notes, link_notes, scenario_sidebar
 
@@ -55,7 +55,11 @@ def open_page(title_key: str) -> Frame:
         nav = st.container()
     write_to_link(PARAM_LANG, [chosen], [DEFAULT_LANG])
     lang = normalise_lang(chosen)
-    store = get_store()
+    try:
+        store = get_store()
+    except StoreError as error:  # e.g. the database file is locked by another program
+        st.error(t("store.unavailable", lang, detail=str(error)), icon=":material/error:")
+        st.stop()
     scenario = scenario_sidebar(store, lang)
     if is_fresh_page() and bad_lang:
         add_link_notes([Note("params.bad_lang", {"value": linked_lang[-1][:40]})])

@@ -45,6 +45,7 @@ class AppPage:
 
     def press_and_wait(self, target: Locator, key: str, timeout: float = 30_000) -> float:
         """Press ``key`` on ``target``; wait for the rerun it causes; return its milliseconds."""
+        wait_for_app_run(self.page)
         self.page.evaluate("() => { window.__runs = []; window.__pressed = performance.now(); }")
         target.press(key)
         self.page.wait_for_function(
