@@ -72,6 +72,9 @@ class Wave:
 
 # Each migration is applied once, in order, inside a transaction; the
 # schema_version table records which. Never edit a published migration: add one.
+# Child tables name their wave without a foreign key: DuckDB refuses to delete a
+# referenced row even when its children go in the same transaction, and a wave
+# must be deletable atomically (``Store.delete_wave``).
 _MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE criteria (
@@ -104,14 +107,14 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     -- The entities that answered in a wave, under the name they answered with.
     CREATE TABLE wave_entities (
-        wave_id INTEGER NOT NULL REFERENCES waves (wave_id),
+        wave_id INTEGER NOT NULL,
         entity_id VARCHAR NOT NULL REFERENCES entities (entity_id),
         name_in_source VARCHAR NOT NULL,
         source_row INTEGER NOT NULL,
         PRIMARY KEY (wave_id, entity_id)
     );
     CREATE TABLE points (
-        wave_id INTEGER NOT NULL REFERENCES waves (wave_id),
+        wave_id INTEGER NOT NULL,
         entity_id VARCHAR NOT NULL REFERENCES entities (entity_id),
         criterion_key VARCHAR NOT NULL REFERENCES criteria (key),
         points DOUBLE NOT NULL CHECK (points >= 0),
@@ -119,7 +122,7 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     -- Raw answers of a responses-format wave, one row per answered question.
     CREATE TABLE answers (
-        wave_id INTEGER NOT NULL REFERENCES waves (wave_id),
+        wave_id INTEGER NOT NULL,
         entity_id VARCHAR NOT NULL REFERENCES entities (entity_id),
         question_id VARCHAR NOT NULL,
         answer VARCHAR,
@@ -130,7 +133,7 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE scenarios (
         scenario_id INTEGER PRIMARY KEY DEFAULT nextval('scenario_ids'),
         name VARCHAR NOT NULL UNIQUE,
-        wave_id INTEGER NOT NULL REFERENCES waves (wave_id),
+        wave_id INTEGER NOT NULL,
         query VARCHAR NOT NULL,
         created_at TIMESTAMP NOT NULL,
         created_by VARCHAR NOT NULL
@@ -309,8 +312,15 @@ class Store:
         sha256: str,
         uploaded_by: str,
         is_seed: bool = False,
+        answers: pd.DataFrame | None = None,
+        istat_codes: Mapping[str, str] | None = None,
     ) -> Wave:
-        """Store a matrix (``ente`` + one column per criterion) as a new wave, atomically."""
+        """Store a matrix (``ente`` + one column per criterion) as a new wave, atomically.
+
+        ``answers`` (``ente, question_id, answer``) keeps the raw answers of a
+        responses file; ``istat_codes`` maps an ``ente`` to its ISTAT code.
+        Either everything lands or nothing does.
+        """
         keys = [c.key for c in load_criteria()]
         slug = slugify(name)
         if not slug:
@@ -331,9 +341,9 @@ class Store:
                 ente = str(record.ente)
                 entity_id = entity_id_for(ente)
                 cur.execute(
-                    "INSERT INTO entities (entity_id, name, kind) VALUES (?, ?, ?) "
+                    "INSERT INTO entities (entity_id, name, kind, istat_code) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT DO NOTHING",
-                    [entity_id, ente, entity_kind(ente)],
+                    [entity_id, ente, entity_kind(ente), (istat_codes or {}).get(ente)],
                 )
                 cur.execute(
                     "INSERT INTO wave_entities VALUES (?, ?, ?, ?)",
@@ -351,10 +361,40 @@ class Store:
                 "FROM new_points"
             )
             cur.unregister("new_points")
+            if answers is not None and len(answers):
+                raw = answers.assign(entity_id=answers["ente"].map(entity_id_for))
+                raw.insert(0, "wave_id", wave_id)
+                cur.register("new_answers", raw)
+                cur.execute(
+                    "INSERT INTO answers SELECT wave_id, entity_id, question_id, "
+                    "CAST(answer AS VARCHAR) FROM new_answers"
+                )
+                cur.unregister("new_answers")
             return wave_id
 
         self._transaction(work)
         return self.wave(slug)
+
+    def delete_wave(self, slug: str) -> None:
+        """Delete a wave with its points and answers, atomically; the source's wave stays."""
+        wave = self.wave(slug)
+        if wave.is_seed:
+            raise StoreError(f"L'ondata della fonte «{wave.name}» non può essere eliminata.")
+
+        def work(cur: duckdb.DuckDBPyConnection) -> None:
+            for table in ("answers", "points", "wave_entities", "scenarios"):
+                cur.execute(f"DELETE FROM {table} WHERE wave_id = ?", [wave.wave_id])
+            cur.execute("DELETE FROM waves WHERE wave_id = ?", [wave.wave_id])
+
+        self._transaction(work)
+
+    def answers(self, slug: str) -> pd.DataFrame:
+        """The raw answers stored with a wave: ``ente, question_id, answer``."""
+        wave = self.wave(slug)
+        return self.cursor().execute(
+            "SELECT we.name_in_source AS ente, a.question_id, a.answer FROM answers AS a "
+            "JOIN wave_entities AS we USING (wave_id, entity_id) WHERE a.wave_id = ? "
+            "ORDER BY we.source_row, a.question_id", [wave.wave_id]).df()
 
     # -- ranking -----------------------------------------------------------------
     def ranked(self, wave_slug: str, weights: Mapping[str, float]) -> list[tuple]:

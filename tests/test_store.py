@@ -121,3 +121,22 @@ def test_read_only_store_cannot_write(tmp_path: Path) -> None:
 ])
 def test_entity_ids_are_stable_url_safe_slugs(name: str, expected: str) -> None:
     assert entity_id_for(name) == expected
+
+
+def test_deleting_a_wave_removes_only_that_wave(store: Store) -> None:
+    answers = pd.DataFrame({"ente": ["Comune di Alfa"], "question_id": ["2.1"], "answer": ["Sì"]})
+    store.publish_matrix_wave(
+        name="Ondata 2025", matrix=small_matrix(["Comune di Alfa"]), survey_date=None,
+        source_file="o.xlsx", sha256="1" * 64, uploaded_by="test", answers=answers)
+    assert store.answers("ondata-2025").to_dict("records") == [
+        {"ente": "Comune di Alfa", "question_id": "2.1", "answer": "Sì"}]
+    store.delete_wave("ondata-2025")
+    assert [w.slug for w in store.waves()] == [SEED_WAVE_SLUG]
+    assert counts(store)["points"] == 36 * 8
+    assert store.cursor().execute("SELECT count(*) FROM answers").fetchone() == (0,)
+
+
+def test_the_sources_wave_cannot_be_deleted(store: Store) -> None:
+    with pytest.raises(StoreError, match="non può essere eliminata"):
+        store.delete_wave(SEED_WAVE_SLUG)
+    assert store.has_wave(SEED_WAVE_SLUG)
