@@ -139,6 +139,17 @@ _MIGRATIONS: tuple[str, ...] = (
         created_by VARCHAR NOT NULL
     );
     """,
+    """
+    -- What the user said about columns the app did not recognise, per file layout
+    -- (a hash of the header texts), so the next file with that layout needs no questions.
+    CREATE TABLE column_mappings (
+        layout VARCHAR NOT NULL,
+        header VARCHAR NOT NULL,
+        target VARCHAR NOT NULL,
+        saved_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (layout, header)
+    );
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -395,6 +406,22 @@ class Store:
             "SELECT we.name_in_source AS ente, a.question_id, a.answer FROM answers AS a "
             "JOIN wave_entities AS we USING (wave_id, entity_id) WHERE a.wave_id = ? "
             "ORDER BY we.source_row, a.question_id", [wave.wave_id]).df()
+
+    # -- remembered column mappings ------------------------------------------------
+    def save_mapping(self, layout: str, mapping: Mapping[str, str]) -> None:
+        def work(cur: duckdb.DuckDBPyConnection) -> None:
+            for header, target in mapping.items():
+                cur.execute(
+                    "INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?, current_timestamp)",
+                    [layout, header, target],
+                )
+
+        self._transaction(work)
+
+    def mapping(self, layout: str) -> dict[str, str]:
+        rows = self.cursor().execute(
+            "SELECT header, target FROM column_mappings WHERE layout = ?", [layout]).fetchall()
+        return dict(rows)
 
     # -- ranking -----------------------------------------------------------------
     def ranked(self, wave_slug: str, weights: Mapping[str, float]) -> list[tuple]:
