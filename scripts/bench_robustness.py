@@ -1,0 +1,158 @@
+"""Benchmark: the weight-perturbation analysis, vectorised vs a per-draw MCDA-library loop.
+
+Times ``metrodigital.robustness.simulate`` (10,000 draws) on the 36 seed entities and
+on 8,000 synthetic entities, and the same analysis done by looping pymcdm's
+Weighted Sum Model once per draw (scores from ``WSM``, competition ranks and the
+statistics from plain numpy), side by side in the same run, and prints the
+timings and the ratio. Also times the exact rank bounds and the tipping points on
+the seed. Usage::
+
+    python scripts/bench_robustness.py [--draws 10000] [--entities 8000]
+        [--mcda-draws-large 500] [--workers 2] [--json out.json]
+
+Targets: 36 entities ≤ 0.2 s, 8,000 entities ≤ 2 s (2 cores). The 8,000-entity
+library loop runs only ``--mcda-draws-large`` draws and is extrapolated linearly
+to the full count (each draw costs the same); the output says so.
+
+The synthetic matrix resamples, column by column, the point values observed in
+the seed (seeded), so it has the seed's ranges and plenty of ties.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from metrodigital import robustness as rb
+
+SEED_CSV = Path(__file__).resolve().parents[1] / "data" / "seed_matrix.csv"
+SEED_WEIGHTS = np.array([2, 3, 4, 5, 3, 3, 5, 4], dtype=float)
+TOP = 12
+
+
+def seed_points() -> np.ndarray:
+    with SEED_CSV.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return np.array([[float(row[key]) for key in rb.CRITERIA] for row in rows])
+
+
+def synthetic_points(seed: np.ndarray, entities: int, rng_seed: int = 2023) -> np.ndarray:
+    rng = np.random.default_rng(rng_seed)
+    columns = [rng.choice(np.unique(seed[:, c]), size=entities) for c in range(seed.shape[1])]
+    return np.column_stack(columns)
+
+
+def best_of(repeats: int, job: Callable[[], object]) -> float:
+    """Median wall time of ``repeats`` runs after one warm-up run."""
+    job()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        job()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def mcda_loop(points: np.ndarray, draws: np.ndarray, top: int) -> dict[str, np.ndarray]:
+    """The same analysis with pymcdm's WSM called once per draw (the usual pattern)."""
+    from pymcdm.methods import WSM  # imported here: the rest of the script needs only numpy
+
+    wsm = WSM(normalization_function=lambda column, cost: column)  # raw points, no rescaling
+    types = np.ones(points.shape[1])
+    ranks = np.empty((draws.shape[0], points.shape[0]), dtype=np.int64)
+    for d, weights in enumerate(draws):
+        total = weights.sum()
+        # WSM expects weights summing to 1; scale the preferences back to points
+        preference = wsm(points, weights / total, types, validation=False) * total
+        ranks[d] = rb.competition_rank(preference)
+    ordered = np.sort(ranks, axis=0)
+    n_draws = draws.shape[0]
+    pick = [max(0, int(np.ceil(q / 100 * n_draws)) - 1) for q in rb.PERCENTILES]
+    return {
+        "p_selected": (ranks <= top).mean(axis=0),
+        "rank_p5": ordered[pick[0]],
+        "rank_p50": ordered[pick[1]],
+        "rank_p95": ordered[pick[2]],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--entities", type=int, default=8_000)
+    parser.add_argument("--mcda-draws-large", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    small = seed_points()
+    large = synthetic_points(small, args.entities)
+    report: dict[str, object] = {
+        "cpus": os.cpu_count(),
+        "numpy": np.__version__,
+        "pymcdm": version("pymcdm"),
+        "draws": args.draws,
+        "workers": args.workers,
+    }
+    print(f"cpus={os.cpu_count()} numpy={np.__version__} pymcdm={report['pymcdm']}")
+    print(f"{'case':<34}{'metrodigital':>14}{'pymcdm loop':>14}{'ratio':>9}  target")
+
+    for label, points, mcda_draws, target in (
+        ("36 seed entities", small, args.draws, 0.2),
+        (f"{args.entities:,} synthetic entities", large, args.mcda_draws_large, 2.0),
+    ):
+        ours = best_of(
+            args.repeats,
+            lambda p=points: rb.simulate(
+                p, SEED_WEIGHTS, TOP, draws=args.draws, seed=1, workers=args.workers
+            ),
+        )
+        result = rb.simulate(points, SEED_WEIGHTS, TOP, draws=args.draws, seed=1)
+        box = rb.weight_box(SEED_WEIGHTS)
+        draws = rb.draw_weights(box, args.draws, 1)
+        start = time.perf_counter()
+        loop = mcda_loop(points, draws[:mcda_draws], TOP)
+        loop_time = (time.perf_counter() - start) * args.draws / mcda_draws
+        note = "" if mcda_draws == args.draws else f" (extrapolated from {mcda_draws} draws)"
+        if mcda_draws == args.draws:
+            # same draws, same answer: the two implementations must agree exactly
+            assert np.array_equal(loop["p_selected"], result.p_selected)
+            assert np.array_equal(loop["rank_p50"], result.rank_p50)
+        verdict = "ok" if ours <= target else "MISSED"
+        print(
+            f"{label:<34}{ours:>13.3f}s{loop_time:>13.2f}s{loop_time / ours:>8.0f}x"
+            f"  ≤ {target} s {verdict}{note}"
+        )
+        report[label] = {
+            "metrodigital_s": ours,
+            "pymcdm_loop_s": loop_time,
+            "pymcdm_draws_timed": mcda_draws,
+            "ratio": loop_time / ours,
+            "target_s": target,
+        }
+
+    bounds_time = best_of(args.repeats, lambda: rb.rank_bounds(small, SEED_WEIGHTS, TOP))
+    tipping_time = best_of(args.repeats, lambda: rb.tipping_points(small, SEED_WEIGHTS, TOP))
+    print(f"{'exact rank bounds, 36 entities':<34}{bounds_time:>13.3f}s")
+    print(f"{'tipping points, 36 × 8':<34}{tipping_time:>13.3f}s")
+    report["rank_bounds_36_s"] = bounds_time
+    report["tipping_points_36_s"] = tipping_time
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
