@@ -3,6 +3,10 @@
     python -m metrodigital rank [--data FILE | --wave NAME] [--weights k=v,...]
                                 [--top N] [--ties all|criteria:k1,k2,...]
                                 [--format table|csv|json] [--lang it|en]
+    python -m metrodigital robustness [--data FILE | --wave NAME] [--weights ...] [--top N]
+                                      [--spread K] [--draws N] [--seed S] [--format json]
+    python -m metrodigital validate FILE [--format auto|matrix|responses]
+    python -m metrodigital import FILE --wave NAME [--date YYYY-MM-DD] [--accept-warnings]
 """
 
 from __future__ import annotations
@@ -13,23 +17,37 @@ import hashlib
 import io
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from metrodigital.analysis import analyse
 from metrodigital.criteria import criterion_keys, seed_weights
 from metrodigital.explain import note_text, tie_sentence
-from metrodigital.i18n import LANGUAGES, normalise_lang
+from metrodigital.i18n import LANGUAGES, normalise_lang, t
 from metrodigital.matrix_file import MatrixFileError, read_matrix
 from metrodigital.paths import database_path
 from metrodigital.ranking import Selection, evaluate
+from metrodigital.roles import Actor, AuthConfig
 from metrodigital.scenario import (
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    DEFAULT_SPREAD,
     DEFAULT_TOP,
+    SEED_MAX,
+    SPREAD_MAX,
     TOP_MAX,
     Scenario,
     TieRule,
     parse_weight_overrides,
 )
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError, slugify
+
+if TYPE_CHECKING:
+    from metrodigital.ingest import Preview
+
+# The import commands load the spreadsheet machinery only when they run.
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,7 +100,151 @@ def build_parser() -> argparse.ArgumentParser:
                       help="regola di pareggio: all | criteria:k1,k2,...")
     rank.add_argument("--format", choices=["table", "csv", "json"], default="table")
     rank.add_argument("--lang", choices=list(LANGUAGES), default="it")
+
+    robust = commands.add_parser("robustness", help="robustezza della selezione")
+    source = robust.add_mutually_exclusive_group()
+    source.add_argument("--data", type=Path, help="matrice .csv/.xlsx con le colonne della fonte")
+    source.add_argument("--wave", help="ondata salvata nel database (nome o identificativo)")
+    robust.add_argument("--weights", type=_weights, default={},
+                        help="pesi da cambiare, es. servizi=3,popolazione=2.5")
+    robust.add_argument("--top", type=_top, default=DEFAULT_TOP, help="N enti da selezionare")
+    robust.add_argument("--spread", type=_bounded(0, SPREAD_MAX), default=DEFAULT_SPREAD,
+                        help="variazione di ogni peso, ± punti")
+    robust.add_argument("--draws", type=_bounded(1, 1_000_000), default=DEFAULT_DRAWS)
+    robust.add_argument("--seed", type=_bounded(0, SEED_MAX), default=DEFAULT_SEED)
+    robust.add_argument("--format", choices=["json"], default="json")
+    robust.add_argument("--lang", choices=list(LANGUAGES), default="it")
+
+    validate = commands.add_parser("validate", help="controlla un file di questionari")
+    validate.add_argument("file", type=Path)
+    validate.add_argument("--format", choices=["auto", "matrix", "responses"], default="auto",
+                          dest="file_format")
+    validate.add_argument("--lang", choices=list(LANGUAGES), default="it")
+
+    load = commands.add_parser("import", help="pubblica un file come nuova ondata")
+    load.add_argument("file", type=Path)
+    load.add_argument("--wave", required=True, help="nome della nuova ondata")
+    load.add_argument("--date", type=_date, default=None, help="data della rilevazione AAAA-MM-GG")
+    load.add_argument("--format", choices=["auto", "matrix", "responses"], default="auto",
+                      dest="file_format")
+    load.add_argument("--accept-warnings", action="store_true",
+                      help="pubblica anche se ci sono avvisi (mai se ci sono errori)")
+    load.add_argument("--lang", choices=list(LANGUAGES), default="it")
     return parser
+
+
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} non è un numero intero") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"deve essere tra {low} e {high}")
+        return value
+
+    return parse
+
+
+def run_robustness(args: argparse.Namespace) -> int:
+    lang = normalise_lang(args.lang)
+    store, wave, warnings = _open_store(args, lang)
+    try:
+        scenario = Scenario(weights={**seed_weights(), **args.weights}, top=args.top, wave=wave,
+                            spread=args.spread, draws=args.draws, seed=args.seed)
+        if scenario.total_weight == 0:
+            raise CliFailure(t("selection.all_zero", lang))
+        report = analyse(store, scenario)
+    finally:
+        store.close()
+    output = {
+        "scenario": {
+            "wave": scenario.wave,
+            "weights": {k: _number(w) for k, w in scenario.weights.items()},
+            "top": scenario.top,
+            "ties": scenario.ties_label(),
+            "spread": scenario.spread,
+            "draws": scenario.draws,
+            "seed": scenario.seed,
+            "distribution": report.simulation.distribution,
+        },
+        "entities": [
+            {key: value for key, value in row.items() if key not in ("rank", "class")}
+            | {"rank": row["rank"], "class": row["class"]}
+            for row in report.rows()
+        ],
+        "warnings": warnings,
+    }
+    print(json.dumps(output, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} non è una data AAAA-MM-GG") from None
+
+
+def _read_file(path: Path) -> bytes:
+    if not path.is_file():
+        raise CliFailure(t("file.not_found", "it", file=path))
+    return path.read_bytes()
+
+
+def _report(preview: Preview, lang: str) -> None:
+    for problem in preview.problems:
+        label = "ERRORE" if problem.severity == "error" else "avviso"
+        print(f"{label}: {problem.message(lang)}")
+    if preview.ignored:
+        print(t("ingest.ignored_columns", lang, columns=", ".join(
+            f"{letter} «{header}»" for letter, header in preview.ignored)))
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from metrodigital.ingest import prepare
+    from metrodigital.workbook import FileRejected
+
+    lang = normalise_lang(args.lang)
+    data = _read_file(args.file)
+    try:
+        preview = prepare(data, args.file.name, fmt=args.file_format)
+    except FileRejected as rejected:
+        for problem in rejected.problems:
+            print(f"ERRORE: {problem.message(lang)}")
+        return 1
+    _report(preview, lang)
+    print(t("cli.validated", lang, rows=len(preview.matrix), errors=len(preview.errors),
+            warnings=len(preview.warnings)))
+    return 1 if preview.errors else 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from metrodigital.ingest import ImportBlocked, prepare, publish
+    from metrodigital.workbook import FileRejected
+
+    lang = normalise_lang(args.lang)
+    data = _read_file(args.file)
+    try:
+        preview = prepare(data, args.file.name, fmt=args.file_format)
+    except FileRejected as rejected:
+        for problem in rejected.problems:
+            print(f"ERRORE: {problem.message(lang)}")
+        return 1
+    _report(preview, lang)
+    # whoever runs the command line can already write the database file: a local editor
+    auth = AuthConfig(server_address="localhost")
+    store = Store(database_path())
+    try:
+        wave = publish(store, preview, name=args.wave, survey_date=args.date, auth=auth,
+                       actor=Actor(), accept_warnings=args.accept_warnings)
+    except ImportBlocked as blocked:
+        print(t(blocked.code, lang), file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(t("cli.imported", lang, name=wave.name, slug=wave.slug, rows=wave.n_rows))
+    return 0
 
 
 def _open_store(args: argparse.Namespace, lang: str) -> tuple[Store, str, list[str]]:
@@ -204,14 +366,21 @@ def run_rank(args: argparse.Namespace) -> int:
     return 0
 
 
+class CliFailure(RuntimeError):
+    """A clear reason to stop, printed as is."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    commands = {"rank": run_rank, "robustness": run_robustness, "validate": run_validate,
+                "import": run_import}
+    failure_status = 2 if args.command in ("rank", "robustness") else 1
     try:
-        return run_rank(args)
+        return commands[args.command](args)
     except MatrixFileError as error:
         print("\n".join(error.problems), file=sys.stderr)
-        return 2
-    except StoreError as error:
+        return failure_status
+    except (StoreError, CliFailure) as error:
         print(str(error), file=sys.stderr)
-        return 2
+        return failure_status

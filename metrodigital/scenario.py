@@ -20,6 +20,12 @@ WEIGHT_MIN = 0
 WEIGHT_MAX = 10
 DEFAULT_TOP = 12
 TOP_MAX = 500
+DEFAULT_SPREAD = 1
+SPREAD_MAX = 5
+DEFAULT_DRAWS = 10_000
+DRAWS_CHOICES = (1_000, 10_000, 50_000)
+DEFAULT_SEED = 20230321  # the date of the source's report: any fixed seed reproduces
+SEED_MAX = 2**31 - 1
 # Longest raw value quoted back to the user in a note; longer ones are cut.
 _QUOTE_MAX = 40
 
@@ -50,6 +56,10 @@ class Scenario:
     tie_criteria: tuple[str, ...] = ()
     picks: tuple[str, ...] = ()
     wave: str = SEED_WAVE_SLUG
+    # robustness analysis: each weight perturbed within ±spread, draws, random seed
+    spread: int = DEFAULT_SPREAD
+    draws: int = DEFAULT_DRAWS
+    seed: int = DEFAULT_SEED
 
     def with_weights(self, **overrides: float) -> Scenario:
         return replace(self, weights={**self.weights, **overrides})
@@ -78,6 +88,9 @@ PARAM_TIES = "tie"
 PARAM_TIE_CRITERIA = "tiek"
 PARAM_PICKS = "pick"
 PARAM_LANG = "lang"
+PARAM_SPREAD = "k"
+PARAM_DRAWS = "draws"
+PARAM_SEED = "seed"
 
 
 def weight_params() -> dict[str, str]:
@@ -175,11 +188,32 @@ def scenario_from_params(
         else:
             notes.append(Note("params.bad_wave", {"value": _quote(raw)}))
 
+    spread = _whole(params, PARAM_SPREAD, 0, SPREAD_MAX, DEFAULT_SPREAD, notes)
+    draws = _whole(params, PARAM_DRAWS, 1, max(DRAWS_CHOICES), DEFAULT_DRAWS, notes)
+    if draws not in DRAWS_CHOICES:
+        notes.append(Note("params.bad_value", {"param": PARAM_DRAWS, "value": str(draws),
+                                               "default": DEFAULT_DRAWS}))
+        draws = DEFAULT_DRAWS
+    seed = _whole(params, PARAM_SEED, 0, SEED_MAX, DEFAULT_SEED, notes)
     scenario = Scenario(
         weights=weights, top=top, ties=ties, tie_criteria=tuple(tie_criteria), picks=picks,
-        wave=wave,
+        wave=wave, spread=spread, draws=draws, seed=seed,
     )
     return scenario, notes
+
+
+def _whole(params: Mapping[str, str | Sequence[str]], name: str, low: int, high: int,
+           default: int, notes: list[Note]) -> int:
+    """A whole-number parameter, or its default with a note when the link's value is bad."""
+    if name not in params:
+        return default
+    raw = _last(params[name])
+    value = parse_whole_number(raw, low, high)
+    if value is None:
+        notes.append(Note("params.bad_value", {"param": name, "value": _quote(raw),
+                                               "default": default}))
+        return default
+    return value
 
 
 def scenario_to_params(
@@ -203,6 +237,11 @@ def scenario_to_params(
         params[PARAM_PICKS] = list(scenario.picks)
     if scenario.wave != default_wave:
         params[PARAM_WAVE] = scenario.wave
+    for name, value, default in ((PARAM_SPREAD, scenario.spread, DEFAULT_SPREAD),
+                                 (PARAM_DRAWS, scenario.draws, DEFAULT_DRAWS),
+                                 (PARAM_SEED, scenario.seed, DEFAULT_SEED)):
+        if value != default:
+            params[name] = str(value)
     return params
 
 

@@ -179,3 +179,43 @@ def test_a_database_locked_by_the_running_app_is_explained(tmp_path: Path) -> No
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_robustness_json_is_reproducible_and_its_tipping_points_hold(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["robustness", "--draws", "2000", "--seed", "11"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert main(["robustness", "--draws", "2000", "--seed", "11"]) == 0
+    assert json.loads(capsys.readouterr().out) == first
+    assert first["scenario"]["seed"] == 11 and first["scenario"]["spread"] == 1
+    entities = {e["ente"]: e for e in first["entities"]}
+    assert len(entities) == 36
+    strambino = entities["Comune di Strambino"]
+    assert set(strambino) >= {"ente", "p_selected", "rank_p05", "rank_p50", "rank_p95",
+                              "best_rank", "worst_rank", "tipping"}
+    assert {"criterion": "infrastrutture", "from": 3.0, "to": 5, "effect": "enters"} \
+        in strambino["tipping"]
+    for entity in first["entities"]:
+        if entity["worst_rank"] <= 12:
+            assert entity["p_selected"] == 1
+        if entity["best_rank"] > 12:
+            assert entity["p_selected"] == 0
+        assert entity["best_rank"] <= entity["rank_p05"] <= entity["rank_p50"] \
+            <= entity["rank_p95"] <= entity["worst_rank"]
+    # every tipping point re-ranks as announced (the CLI's rank uses the same store)
+    for name in ("Comune di Strambino", "Comune di Mazzè"):
+        for tip in entities[name]["tipping"]:
+            assert main(["rank", "--weights", f"{tip['criterion']}={tip['to']}",
+                         "--format", "json"]) == 0
+            ranking = json.loads(capsys.readouterr().out)["ranking"]
+            selected = next(r["selected"] for r in ranking if r["ente"] == name)
+            assert selected == (tip["effect"] == "enters"), (name, tip)
+
+
+@pytest.mark.parametrize("args", [["--spread", "9"], ["--draws", "0"], ["--seed", "x"]])
+def test_robustness_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str],
+                                         args: list[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["robustness", *args])
+    assert exit_info.value.code == 2

@@ -19,6 +19,7 @@ from ui.sidebar import add_link_notes, link_notes, scenario_sidebar
 PAGES = (
     ("app.py", "nav.matrix", ":material/leaderboard:"),
     ("pages/1_Metodo.py", "nav.method", ":material/menu_book:"),
+    ("pages/3_Robustezza.py", "nav.robustness", ":material/balance:"),
 )
 
 

@@ -50,6 +50,8 @@ def scenario_sidebar(store: Store, lang: Lang) -> Scenario:
 
     with st.sidebar:
         seed(PARAM_WAVE, linked.wave)
+        if st.session_state[PARAM_WAVE] not in slugs:  # the wave was deleted meanwhile
+            st.session_state[PARAM_WAVE] = SEED_WAVE_SLUG
         wave = st.selectbox(t("sidebar.wave", lang), options=slugs,
                             format_func=names.__getitem__, key=PARAM_WAVE,
                             help=t("sidebar.wave_help", lang))
@@ -98,7 +100,8 @@ def scenario_sidebar(store: Store, lang: Lang) -> Scenario:
     return Scenario(
         weights=weights, top=int(top), ties=TieRule(rule),
         tie_criteria=tuple(codes[code].key for code in tie_codes), wave=str(wave),
-        picks=linked.picks,
+        # set on the pages that use them; kept here so that every link carries them
+        picks=linked.picks, spread=linked.spread, draws=linked.draws, seed=linked.seed,
     )
 
 

@@ -1,0 +1,53 @@
+"""METRODIGITAL — the Robustness page: who is safely in, who is borderline, what would change it."""
+
+import streamlit as st
+
+from metrodigital.analysis import dominance_sentence, tipping_sentence
+from metrodigital.i18n import fmt_number, t
+from ui.common import close_page, open_page
+from ui.robustness import (
+    cached_analysis,
+    effective_frame,
+    intervals_chart,
+    report_frame,
+    robustness_controls,
+)
+
+page = open_page("robustness.title")
+lang, store = page.lang, page.store
+if page.scenario.total_weight == 0:
+    st.info(t("selection.all_zero", lang), icon=":material/info:")
+    close_page(page)
+    st.stop()
+
+scenario = robustness_controls(page.scenario, lang)
+st.caption(t("robustness.caption", lang, k=scenario.spread, draws=fmt_number(scenario.draws, lang),
+             seed=scenario.seed))
+report = cached_analysis(store, store.wave(scenario.wave).wave_id, scenario)
+
+classes = [row["class"] for row in report.rows()]
+core, borderline, never = st.columns(3)
+core.metric(t("robustness.metric_core", lang), classes.count("always"))
+borderline.metric(t("robustness.metric_borderline", lang), classes.count("borderline"))
+never.metric(t("robustness.metric_never", lang), classes.count("never"))
+
+st.altair_chart(intervals_chart(report, lang), width="stretch")
+st.caption(t("robustness.chart_alt", lang))
+st.dataframe(report_frame(report, lang), hide_index=True, width="stretch",
+             column_config={t("robustness.col_best", lang): st.column_config.NumberColumn(
+                 help=t("robustness.bounds_help", lang))})
+st.caption(t("robustness.ties_note", lang))
+
+st.subheader(t("robustness.tipping_title", lang))
+st.caption(t("robustness.tipping_caption", lang))
+near = [tp for tp in report.tipping
+        if abs(int(report.nominal_rank[tp.entity]) - report.simulation.top) <= 3]
+if near:
+    st.text("\n".join(tipping_sentence(report, tp, lang) for tp in near))
+else:
+    st.text(t("robustness.no_tipping", lang))
+
+st.subheader(t("robustness.effective_title", lang))
+st.dataframe(effective_frame(report, lang), hide_index=True, width="stretch")
+st.markdown(dominance_sentence(report, lang))
+close_page(page, scenario)

@@ -1,0 +1,116 @@
+"""Drawing the Robustness page: its controls, the rank-interval chart, the tables."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from metrodigital.analysis import RobustnessReport, analyse
+from metrodigital.criteria import criterion
+from metrodigital.explain import short_name
+from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
+from metrodigital.scenario import (
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    DEFAULT_SPREAD,
+    DRAWS_CHOICES,
+    PARAM_DRAWS,
+    PARAM_SEED,
+    PARAM_SPREAD,
+    SEED_MAX,
+    SPREAD_MAX,
+    Scenario,
+)
+from metrodigital.store import Store
+from ui.links import seed, write_to_link
+
+CLASS_COLOURS = {"always": "#009E73", "borderline": "#E69F00", "never": "#999999"}
+
+
+def robustness_controls(scenario: Scenario, lang: Lang) -> Scenario:
+    """Spread, draws and seed, kept in the link like the rest of the scenario."""
+    left, middle, right = st.columns(3)
+    seed(PARAM_SPREAD, scenario.spread)
+    spread = left.slider(t("robustness.spread", lang), 0, SPREAD_MAX, key=PARAM_SPREAD)
+    seed(PARAM_DRAWS, scenario.draws)
+    draws = middle.selectbox(t("robustness.draws", lang), DRAWS_CHOICES, key=PARAM_DRAWS,
+                             format_func=lambda n: fmt_number(n, lang))
+    seed(PARAM_SEED, scenario.seed)
+    chosen_seed = right.number_input(t("robustness.seed", lang), min_value=0,
+                                     max_value=SEED_MAX, step=1, key=PARAM_SEED)
+    write_to_link(PARAM_SPREAD, [str(spread)], [str(DEFAULT_SPREAD)])
+    write_to_link(PARAM_DRAWS, [str(draws)], [str(DEFAULT_DRAWS)])
+    write_to_link(PARAM_SEED, [str(int(chosen_seed))], [str(DEFAULT_SEED)])
+    return replace(scenario, spread=int(spread), draws=int(draws), seed=int(chosen_seed))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_analysis(_store: Store, wave_id: int, scenario: Scenario) -> RobustnessReport:
+    """The analysis of a scenario; a wave's points never change, so its id keys the cache."""
+    return analyse(_store, scenario)
+
+
+def report_frame(report: RobustnessReport, lang: Lang) -> pd.DataFrame:
+    rows = report.rows()
+    return pd.DataFrame({
+        t("table.rank", lang): [r["rank"] for r in rows],
+        t("table.entity", lang): [r["ente"] for r in rows],
+        t("robustness.col_p", lang): [fmt_percent(float(r["p_selected"]), lang)  # type: ignore[arg-type]
+                                      for r in rows],
+        t("robustness.col_p5", lang): [r["rank_p05"] for r in rows],
+        t("robustness.col_p50", lang): [r["rank_p50"] for r in rows],
+        t("robustness.col_p95", lang): [r["rank_p95"] for r in rows],
+        t("robustness.col_best", lang): [r["best_rank"] for r in rows],
+        t("robustness.col_worst", lang): [r["worst_rank"] for r in rows],
+        t("robustness.col_class", lang): [t(f"robustness.class_{r['class']}", lang)
+                                          for r in rows],
+    })
+
+
+def intervals_chart(report: RobustnessReport, lang: Lang) -> alt.LayerChart:
+    rows = report.rows()
+    data = pd.DataFrame({
+        "nome": [short_name(str(r["ente"])) for r in rows],
+        "p5": [r["rank_p05"] for r in rows], "p50": [r["rank_p50"] for r in rows],
+        "p95": [r["rank_p95"] for r in rows], "best": [r["best_rank"] for r in rows],
+        "worst": [r["worst_rank"] for r in rows],
+        "classe": [t(f"robustness.class_{r['class']}", lang) for r in rows],
+        "p": [float(r["p_selected"]) for r in rows],  # type: ignore[arg-type]
+    })
+    order = data["nome"].tolist()
+    y = alt.Y("nome:N", sort=order, title=None, axis=alt.Axis(labelLimit=240))
+    axis_title = t("robustness.rank_axis", lang)
+    classes = [t(f"robustness.class_{c}", lang) for c in CLASS_COLOURS]
+    colour = alt.Color("classe:N", title=t("robustness.col_class", lang),
+                       scale=alt.Scale(domain=classes, range=list(CLASS_COLOURS.values())),
+                       legend=alt.Legend(orient="top"))
+    base = alt.Chart(data)
+    extent = base.mark_rule(color="#BBBBBB").encode(
+        y=y, x=alt.X("best:Q", title=axis_title, scale=alt.Scale(zero=False)), x2="worst:Q")
+    band = base.mark_bar(height=8).encode(y=y, x="p5:Q", x2="p95:Q", color=colour,
+                                          tooltip=[alt.Tooltip("nome:N"),
+                                                   alt.Tooltip("p:Q", format=".1%"),
+                                                   "p5:Q", "p50:Q", "p95:Q", "best:Q",
+                                                   "worst:Q"])
+    median = base.mark_point(filled=True, color="black", size=30).encode(y=y, x="p50:Q")
+    cut = alt.Chart(pd.DataFrame({"x": [report.simulation.top + 0.5]})).mark_rule(
+        color="#B00020", strokeDash=[6, 3], strokeWidth=2).encode(x="x:Q")
+    return alt.layer(extent, band, median, cut).properties(
+        height=alt.Step(18), title=t("robustness.chart_title", lang))
+
+
+def effective_frame(report: RobustnessReport, lang: Lang) -> pd.DataFrame:
+    eff = report.effective
+    return pd.DataFrame({
+        t("robustness.col_criterion", lang): [criterion(k).label(lang) for k in eff.criteria],
+        t("robustness.col_weight", lang): [fmt_number(float(w), lang) for w in eff.weights],
+        t("robustness.col_nominal", lang): [fmt_percent(float(v), lang)
+                                            for v in eff.nominal_share],
+        t("robustness.col_variance", lang): [fmt_percent(float(v), lang)
+                                             for v in eff.variance_share],
+        t("robustness.col_correlation", lang): [fmt_number(float(v), lang, 2)
+                                                for v in eff.correlation],
+    })
