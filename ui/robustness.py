@@ -81,7 +81,8 @@ def intervals_chart(report: RobustnessReport, lang: Lang) -> alt.LayerChart:
         "p": [float(r["p_selected"]) for r in rows],  # type: ignore[arg-type]
     })
     order = data["nome"].tolist()
-    y = alt.Y("nome:N", sort=order, title=None, axis=alt.Axis(labelLimit=240))
+    y = alt.Y("nome:N", sort=order, title=None,
+              axis=alt.Axis(labelLimit=240, labelOverlap=False))
     axis_title = t("robustness.rank_axis", lang)
     classes = [t(f"robustness.class_{c}", lang) for c in CLASS_COLOURS]
     colour = alt.Color("classe:N", title=t("robustness.col_class", lang),
@@ -89,17 +90,19 @@ def intervals_chart(report: RobustnessReport, lang: Lang) -> alt.LayerChart:
                        legend=alt.Legend(orient="top"))
     base = alt.Chart(data)
     extent = base.mark_rule(color="#BBBBBB").encode(
-        y=y, x=alt.X("best:Q", title=axis_title, scale=alt.Scale(zero=False)), x2="worst:Q")
+        y=y, x=alt.X("best:Q", title=axis_title, scale=alt.Scale(zero=False),
+                     axis=alt.Axis(orient="top", tickMinStep=1)), x2="worst:Q")
     band = base.mark_bar(height=8).encode(y=y, x="p5:Q", x2="p95:Q", color=colour,
                                           tooltip=[alt.Tooltip("nome:N"),
                                                    alt.Tooltip("p:Q", format=".1%"),
                                                    "p5:Q", "p50:Q", "p95:Q", "best:Q",
                                                    "worst:Q"])
-    median = base.mark_point(filled=True, color="black", size=30).encode(y=y, x="p50:Q")
+    median = base.mark_point(filled=True, size=45, stroke="black", strokeWidth=1).encode(
+        y=y, x="p50:Q", color=colour)
     cut = alt.Chart(pd.DataFrame({"x": [report.simulation.top + 0.5]})).mark_rule(
         color="#B00020", strokeDash=[6, 3], strokeWidth=2).encode(x="x:Q")
     return alt.layer(extent, band, median, cut).properties(
-        height=alt.Step(18), title=t("robustness.chart_title", lang))
+        height=alt.Step(20), title=t("robustness.chart_title", lang))
 
 
 def effective_frame(report: RobustnessReport, lang: Lang) -> pd.DataFrame:

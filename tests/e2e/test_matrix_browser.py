@@ -83,3 +83,12 @@ def test_deep_link_to_the_method_page_on_a_freshly_started_server(
             screenshot(page, "method-deep-link")
         finally:
             context.close()
+
+
+def test_robustness_page_in_chromium(page: Page, app_url: str) -> None:
+    app = AppPage(page).open(f"{app_url}/Robustezza?k=1&seed=20230321")
+    assert app.title() == "Quanto è robusta la selezione"
+    expect(page.get_by_text("Strambino entrerebbe tra i 12 se il peso di Infrastrutture "
+                            "passasse da 3 a 5")).to_be_visible()
+    expect(page.get_by_text("Servizi pesa più della sua quota nominale")).to_be_visible()
+    screenshot(page, "robustness")
