@@ -5,6 +5,7 @@
                                 [--format table|csv|json] [--lang it|en]
     python -m metrodigital robustness [--data FILE | --wave NAME] [--weights ...] [--top N]
                                       [--spread K] [--draws N] [--seed S] [--format json]
+    python -m metrodigital report --out FILE.xlsx [scenario options as above]
     python -m metrodigital validate FILE [--format auto|matrix|responses]
     python -m metrodigital import FILE --wave NAME [--date YYYY-MM-DD] [--accept-warnings]
 """
@@ -21,6 +22,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from metrodigital.analysis import analyse
 from metrodigital.criteria import criterion_keys, seed_weights
@@ -29,6 +31,7 @@ from metrodigital.i18n import LANGUAGES, normalise_lang, t
 from metrodigital.matrix_file import MatrixFileError, read_matrix
 from metrodigital.paths import database_path
 from metrodigital.ranking import Selection, evaluate
+from metrodigital.report import build_report
 from metrodigital.roles import Actor, AuthConfig
 from metrodigital.scenario import (
     DEFAULT_DRAWS,
@@ -41,6 +44,7 @@ from metrodigital.scenario import (
     Scenario,
     TieRule,
     parse_weight_overrides,
+    scenario_to_params,
 )
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError, slugify
 
@@ -115,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     robust.add_argument("--format", choices=["json"], default="json")
     robust.add_argument("--lang", choices=list(LANGUAGES), default="it")
 
+    report = commands.add_parser("report", help="rapporto Excel di uno scenario")
+    report.add_argument("--out", type=Path, required=True, help="file .xlsx da scrivere")
+    source = report.add_mutually_exclusive_group()
+    source.add_argument("--data", type=Path, help="matrice .csv/.xlsx con le colonne della fonte")
+    source.add_argument("--wave", help="ondata salvata nel database (nome o identificativo)")
+    report.add_argument("--weights", type=_weights, default={})
+    report.add_argument("--top", type=_top, default=DEFAULT_TOP)
+    report.add_argument("--ties", type=_ties, default=(TieRule.ALL, ()))
+    report.add_argument("--spread", type=_bounded(0, SPREAD_MAX), default=DEFAULT_SPREAD)
+    report.add_argument("--draws", type=_bounded(1, 1_000_000), default=DEFAULT_DRAWS)
+    report.add_argument("--seed", type=_bounded(0, SEED_MAX), default=DEFAULT_SEED)
+    report.add_argument("--lang", choices=list(LANGUAGES), default="it")
+
     validate = commands.add_parser("validate", help="controlla un file di questionari")
     validate.add_argument("file", type=Path)
     validate.add_argument("--format", choices=["auto", "matrix", "responses"], default="auto",
@@ -176,6 +193,27 @@ def run_robustness(args: argparse.Namespace) -> int:
         "warnings": warnings,
     }
     print(json.dumps(output, ensure_ascii=False, indent=2))
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    lang = normalise_lang(args.lang)
+    if args.out.suffix.lower() != ".xlsx":
+        raise CliFailure(t("cli.report_suffix", lang, file=args.out))
+    store, wave_slug, _ = _open_store(args, lang)
+    try:
+        rule, tie_criteria = args.ties
+        scenario = Scenario(weights={**seed_weights(), **args.weights}, top=args.top, ties=rule,
+                            tie_criteria=tie_criteria, wave=wave_slug, spread=args.spread,
+                            draws=args.draws, seed=args.seed)
+        selection = evaluate(store, scenario)
+        robustness = analyse(store, scenario) if scenario.total_weight else None
+        wave = store.wave(wave_slug)
+    finally:
+        store.close()
+    link = "?" + urlencode(scenario_to_params(scenario), doseq=True)
+    args.out.write_bytes(build_report(selection, wave, robustness, link=link, lang=lang))
+    print(t("cli.report_written", lang, file=args.out))
     return 0
 
 
@@ -373,9 +411,9 @@ class CliFailure(RuntimeError):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    commands = {"rank": run_rank, "robustness": run_robustness, "validate": run_validate,
-                "import": run_import}
-    failure_status = 2 if args.command in ("rank", "robustness") else 1
+    commands = {"rank": run_rank, "robustness": run_robustness, "report": run_report,
+                "validate": run_validate, "import": run_import}
+    failure_status = 2 if args.command in ("rank", "robustness", "report") else 1
     try:
         return commands[args.command](args)
     except MatrixFileError as error:

@@ -4,7 +4,9 @@ import streamlit as st
 
 from metrodigital.analysis import dominance_sentence, tipping_sentence
 from metrodigital.i18n import fmt_number, t
-from ui.common import close_page, open_page
+from metrodigital.ranking import evaluate
+from metrodigital.report import build_report
+from ui.common import close_page, open_page, share_url
 from ui.robustness import (
     cached_analysis,
     effective_frame,
@@ -46,6 +48,15 @@ if near:
     st.text("\n".join(tipping_sentence(report, tp, lang) for tp in near))
 else:
     st.text(t("robustness.no_tipping", lang))
+
+st.download_button(
+    t("report.download", lang), icon=":material/download:",
+    file_name=f"metrodigital-{scenario.wave}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    # built only when clicked: openpyxl is too slow to run on every slider move
+    data=lambda: build_report(evaluate(store, scenario), store.wave(scenario.wave), report,
+                              link=share_url(scenario, lang), lang=lang),
+)
 
 st.subheader(t("robustness.effective_title", lang))
 st.dataframe(effective_frame(report, lang), hide_index=True, width="stretch")

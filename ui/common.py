@@ -77,6 +77,13 @@ def scenario_query(scenario: Scenario, lang: Lang) -> dict[str, str | list[str]]
     return query
 
 
+def share_url(scenario: Scenario, lang: Lang) -> str:
+    """The full link that reopens ``scenario`` on this page."""
+    here = urlsplit(st.context.url or "")
+    query = urlencode(scenario_query(scenario, lang), doseq=True)
+    return urlunsplit(here._replace(path=here.path or "/", query=query))
+
+
 def close_page(frame: Frame, scenario: Scenario | None = None) -> None:
     """Navigation links and the share box, both carrying the final scenario."""
     with frame.notes:
@@ -85,8 +92,7 @@ def close_page(frame: Frame, scenario: Scenario | None = None) -> None:
     with frame.nav:
         for path, label_key, icon in PAGES:
             st.page_link(path, label=t(label_key, frame.lang), icon=icon, query_params=query)
-    here = urlsplit(st.context.url or "")
-    link = urlunsplit(here._replace(path=here.path or "/", query=urlencode(query, doseq=True)))
+    link = share_url(scenario or frame.scenario, frame.lang)
     with st.sidebar:
         st.subheader(t("sidebar.share", frame.lang))
         st.code(link, language=None, wrap_lines=True)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import screenshot
@@ -92,3 +96,8 @@ def test_robustness_page_in_chromium(page: Page, app_url: str) -> None:
                             "passasse da 3 a 5")).to_be_visible()
     expect(page.get_by_text("Servizi pesa più della sua quota nominale")).to_be_visible()
     screenshot(page, "robustness")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Scarica il rapporto Excel di questo scenario").click()
+    report = load_workbook(io.BytesIO(Path(download_info.value.path()).read_bytes()))
+    assert download_info.value.suggested_filename == "metrodigital-metrodigital-2023.xlsx"
+    assert report.sheetnames == ["Parametri", "Graduatoria", "Selezione", "Robustezza"]
