@@ -20,6 +20,7 @@ PAGES = (
     ("app.py", "nav.matrix", ":material/leaderboard:"),
     ("pages/1_Metodo.py", "nav.method", ":material/menu_book:"),
     ("pages/3_Robustezza.py", "nav.robustness", ":material/balance:"),
+    ("pages/4_Confronta.py", "nav.compare", ":material/compare_arrows:"),
 )
 
 

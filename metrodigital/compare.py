@@ -1,0 +1,84 @@
+"""Two scenarios side by side: who enters and leaves the selection, rank correlations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qs, urlencode
+
+import pandas as pd
+from scipy.stats import kendalltau, spearmanr
+
+from metrodigital.ranking import Selection
+from metrodigital.roles import Actor, AuthConfig, require_editor
+from metrodigital.scenario import Scenario, scenario_from_params, scenario_to_params
+from metrodigital.store import Store, StoreError
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Scenario A against scenario B, on the same wave."""
+
+    ranks: pd.DataFrame  # entity_id, ente, rank_a, rank_b, selected_a, selected_b
+    entered: tuple[str, ...]  # selected in A, not in B
+    left: tuple[str, ...]  # selected in B, not in A
+    spearman: float
+    kendall: float
+
+
+def compare(a: Selection, b: Selection) -> Comparison:
+    """Compare two selections of the same wave (Kendall's tau-b, which handles ties)."""
+    left_side = a.table[["entity_id", "ente", "rank", "selected"]]
+    right_side = b.table[["entity_id", "rank", "selected"]]
+    ranks = left_side.merge(right_side, on="entity_id", suffixes=("_a", "_b"))
+    entered = tuple(ranks.loc[ranks["selected_a"] & ~ranks["selected_b"], "ente"])
+    gone = tuple(ranks.loc[~ranks["selected_a"] & ranks["selected_b"], "ente"])
+    rho = float(spearmanr(ranks["rank_a"], ranks["rank_b"]).statistic)
+    tau = float(kendalltau(ranks["rank_a"], ranks["rank_b"]).statistic)
+    return Comparison(ranks, entered, gone, rho, tau)
+
+
+@dataclass(frozen=True)
+class SavedScenario:
+    name: str
+    wave: str
+    query: str
+    created_at: datetime
+    created_by: str
+
+    def scenario(self) -> Scenario:
+        """The scenario the saved query string describes (defaults where it is silent)."""
+        parsed, _ = scenario_from_params(parse_qs(self.query), waves=(self.wave,),
+                                         default_wave=self.wave)
+        return parsed
+
+
+def save_scenario(store: Store, name: str, scenario: Scenario, *, auth: AuthConfig,
+                  actor: Actor) -> SavedScenario:
+    """Save ``scenario`` under ``name`` (editors only); the name must be new."""
+    require_editor(auth, actor)
+    clean = " ".join(name.split())
+    if not clean:
+        raise StoreError("compare.bad_name")
+    query = urlencode(scenario_to_params(scenario, default_wave=scenario.wave), doseq=True)
+    wave = store.wave(scenario.wave)
+    cur = store.cursor()
+    exists = cur.execute("SELECT count(*) FROM scenarios WHERE name = ?", [clean]).fetchone()
+    if exists and exists[0]:
+        raise StoreError("compare.name_exists")
+    cur.execute(
+        "INSERT INTO scenarios (name, wave_id, query, created_at, created_by) "
+        "VALUES (?, ?, ?, current_timestamp, ?)", [clean, wave.wave_id, query, actor.name(auth)])
+    return next(s for s in saved_scenarios(store) if s.name == clean)
+
+
+def saved_scenarios(store: Store) -> list[SavedScenario]:
+    rows = store.cursor().execute(
+        "SELECT s.name, w.slug, s.query, s.created_at, s.created_by FROM scenarios AS s "
+        "JOIN waves AS w USING (wave_id) ORDER BY s.created_at DESC").fetchall()
+    return [SavedScenario(*row) for row in rows]
+
+
+def delete_scenario(store: Store, name: str, *, auth: AuthConfig, actor: Actor) -> None:
+    require_editor(auth, actor)
+    store.cursor().execute("DELETE FROM scenarios WHERE name = ?", [name])
