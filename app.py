@@ -8,7 +8,7 @@ from metrodigital.charts import contributions_chart
 from metrodigital.i18n import fmt_number, t
 from metrodigital.ranking import evaluate
 from ui.common import close_page, open_page
-from ui.matrix import pick_tied, ranking_table, tie_box
+from ui.matrix import normalisation_note, pick_tied, ranking_table, tie_box
 
 page = open_page("matrix.title")
 lang, store, scenario = page.lang, page.store, page.scenario
@@ -26,6 +26,7 @@ if picks:
     scenario = replace(scenario, picks=picks)
     selection = evaluate(store, scenario)
 tie_box(selection, lang)
+normalisation_note(store, selection, lang)
 
 col_selected, col_cut, col_top = st.columns(3)
 col_selected.metric(t("matrix.metric_selected", lang), selection.n_selected,

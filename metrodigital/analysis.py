@@ -75,7 +75,7 @@ def analyse(store: Store, scenario: Scenario) -> RobustnessReport:
     selected, the app's default rule.
     """
     keys = list(criterion_keys())
-    ranking = rank(store, scenario.wave, dict(scenario.weights))
+    ranking = rank(store, scenario.wave, dict(scenario.weights), scenario.normalisation)
     points = ranking.points.to_numpy(dtype=float)
     weights = np.array([scenario.weights[k] for k in keys], dtype=float)
     names = tuple(ranking.table["ente"])

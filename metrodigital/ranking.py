@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from metrodigital.criteria import criterion_keys, seed_weights
-from metrodigital.scenario import Note, Scenario, TieRule
+from metrodigital.questionnaire import default_questionnaire
+from metrodigital.scenario import Normalisation, Note, Scenario, TieRule
 from metrodigital.store import Store
 
 TieOutcome = Literal[
@@ -90,10 +91,19 @@ class Selection:
         return self.scenario.total_weight == 0
 
 
-def rank(store: Store, wave: str, weights: dict[str, float]) -> Ranking:
+def section_maxima() -> dict[str, float]:
+    """The most points each criterion can give, from the questionnaire definition."""
+    questionnaire = default_questionnaire()
+    maxima = {s.key: float(s.max_points) for s in questionnaire.sections}
+    maxima["popolazione"] = float(questionnaire.population.max_points)
+    return maxima
+
+
+def rank(store: Store, wave: str, weights: dict[str, float],
+         normalisation: Normalisation = Normalisation.RAW) -> Ranking:
     """Scores, competition ranks (1, 2, 2, 4) and contributions, computed in DuckDB."""
     keys = list(criterion_keys())
-    rows = store.ranked(wave, weights)
+    rows = store.ranked(wave, weights, str(normalisation), section_maxima())
     ids = [row[0] for row in rows]
     table = pd.DataFrame(
         {
@@ -193,7 +203,7 @@ def _break_by_criteria(
 
 def evaluate(store: Store, scenario: Scenario) -> Selection:
     """Rank, select and compare with the source's weights: the whole scenario."""
-    ranking = rank(store, scenario.wave, dict(scenario.weights))
+    ranking = rank(store, scenario.wave, dict(scenario.weights), scenario.normalisation)
     seed_rank = _seed_ranks(store, scenario.wave, store.wave(scenario.wave).wave_id)
     selected, ties, notes = select(ranking, scenario)
     table = ranking.table.copy()

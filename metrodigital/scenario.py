@@ -30,6 +30,14 @@ SEED_MAX = 2**31 - 1
 _QUOTE_MAX = 40
 
 
+class Normalisation(StrEnum):
+    """How section points are made comparable before weighting."""
+
+    RAW = "raw"  # the source's method: points as they are
+    SHARE = "share"  # points as a share of the section's maximum
+    MINMAX = "minmax"  # (points − min) / (max − min) over the wave's entities
+
+
 class TieRule(StrEnum):
     """What to do when entities with equal scores straddle the cut-off."""
 
@@ -60,6 +68,7 @@ class Scenario:
     spread: int = DEFAULT_SPREAD
     draws: int = DEFAULT_DRAWS
     seed: int = DEFAULT_SEED
+    normalisation: Normalisation = Normalisation.RAW
 
     def with_weights(self, **overrides: float) -> Scenario:
         return replace(self, weights={**self.weights, **overrides})
@@ -91,6 +100,7 @@ PARAM_LANG = "lang"
 PARAM_SPREAD = "k"
 PARAM_DRAWS = "draws"
 PARAM_SEED = "seed"
+PARAM_NORMALISATION = "norm"
 
 
 def weight_params() -> dict[str, str]:
@@ -195,9 +205,17 @@ def scenario_from_params(
                                                "default": DEFAULT_DRAWS}))
         draws = DEFAULT_DRAWS
     seed = _whole(params, PARAM_SEED, 0, SEED_MAX, DEFAULT_SEED, notes)
+    normalisation = Normalisation.RAW
+    if PARAM_NORMALISATION in params:
+        raw = _last(params[PARAM_NORMALISATION])
+        try:
+            normalisation = Normalisation(raw)
+        except ValueError:
+            notes.append(Note("params.bad_value", {"param": PARAM_NORMALISATION,
+                                                   "value": _quote(raw), "default": "raw"}))
     scenario = Scenario(
         weights=weights, top=top, ties=ties, tie_criteria=tuple(tie_criteria), picks=picks,
-        wave=wave, spread=spread, draws=draws, seed=seed,
+        wave=wave, spread=spread, draws=draws, seed=seed, normalisation=normalisation,
     )
     return scenario, notes
 
@@ -242,6 +260,8 @@ def scenario_to_params(
                                  (PARAM_SEED, scenario.seed, DEFAULT_SEED)):
         if value != default:
             params[name] = str(value)
+    if scenario.normalisation is not Normalisation.RAW:
+        params[PARAM_NORMALISATION] = str(scenario.normalisation)
     return params
 
 

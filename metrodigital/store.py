@@ -156,14 +156,31 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 
 _RANK_SQL = """
 WITH weight AS (
-    SELECT unnest($keys) AS criterion_key, unnest($weights) AS weight
+    SELECT unnest($keys) AS criterion_key, unnest($weights) AS weight,
+           unnest($maxima) AS max_points
 ),
-contribution AS (
-    SELECT p.entity_id, c.position, p.points, p.points * w.weight AS contribution
+raw AS (
+    SELECT p.entity_id, c.position, p.criterion_key, p.points, w.weight, w.max_points
     FROM points AS p
     JOIN weight AS w USING (criterion_key)
     JOIN criteria AS c ON c.key = p.criterion_key
     WHERE p.wave_id = $wave_id
+),
+normalised AS (
+    SELECT entity_id, position, weight,
+           CASE $normalisation
+               WHEN 'share' THEN points / nullif(max_points, 0)
+               WHEN 'minmax' THEN coalesce(
+                   (points - min(points) OVER per_criterion)
+                   / nullif(max(points) OVER per_criterion - min(points) OVER per_criterion, 0),
+                   0)
+               ELSE points
+           END AS points
+    FROM raw
+    WINDOW per_criterion AS (PARTITION BY criterion_key)
+),
+contribution AS (
+    SELECT entity_id, position, points, points * weight AS contribution FROM normalised
 ),
 score AS (
     -- rounded so that decimal weights cannot create differences of 1e-15
@@ -424,12 +441,20 @@ class Store:
         return dict(rows)
 
     # -- ranking -----------------------------------------------------------------
-    def ranked(self, wave_slug: str, weights: Mapping[str, float]) -> list[tuple]:
+    def ranked(
+        self,
+        wave_slug: str,
+        weights: Mapping[str, float],
+        normalisation: str = "raw",
+        maxima: Mapping[str, float] | None = None,
+    ) -> list[tuple]:
         """Scores, competition ranks, points and weighted contributions, best score first.
 
         One row per entity: ``(entity_id, ente, score, rank, points, contributions)``,
         the last two as lists in criterion order. Computed by DuckDB from the
-        wave's points and ``weights`` (which must name every criterion).
+        wave's points and ``weights`` (which must name every criterion), after
+        normalising the points: ``raw`` (as they are), ``share`` (of each
+        criterion's maximum in ``maxima``) or ``minmax`` (over the wave's entities).
         """
         wave = self.wave(wave_slug)
         keys: Sequence[str] = [c.key for c in load_criteria()]
@@ -440,6 +465,8 @@ class Store:
                 {
                     "keys": keys,
                     "weights": [float(weights[k]) for k in keys],
+                    "maxima": [float((maxima or {}).get(k, 0.0)) for k in keys],
+                    "normalisation": normalisation,
                     "wave_id": wave.wave_id,
                 },
             )

@@ -169,3 +169,16 @@ def test_method_page_in_english() -> None:
     app.switch_page(METHOD).run()
     assert app.title[0].value == "Method"
     assert "Ties at the cut-off" in [h.value for h in app.subheader]
+
+
+def test_normalisation_from_the_link_shows_what_changes_against_raw_points() -> None:
+    app = open_app(norm="share")
+    assert app.radio(key="norm").value == "share"
+    note = app.info[0].body
+    assert note.startswith("Con «Quota del massimo della sezione» invece dei punti grezzi")
+    table = app.dataframe[0].value
+    assert table["Punteggio"].iloc[0] == "27,00"  # decimals in Italian format
+    assert metric(app, "Enti selezionati") == "12"
+    bad = open_app(norm="zscore")
+    assert bad.radio(key="norm").value == "raw"
+    assert any("«norm»" in note for note in notes(bad))

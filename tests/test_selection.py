@@ -144,3 +144,18 @@ def test_selection_never_skips_a_better_score(weights: dict[str, int], top: int)
     # competition ranks: 1 + number of strictly better scores
     better = [(table["score"] > s).sum() + 1 for s in table["score"]]
     assert table["rank"].tolist() == better
+
+
+def test_normalisation_changes_the_units_but_not_the_tie_rules(store: Store) -> None:
+    from metrodigital.scenario import Normalisation
+
+    share = evaluate(store, Scenario(normalisation=Normalisation.SHARE))
+    table = share.table.set_index("entity_id")
+    # Moncalieri: 3/3·2 + 12/12·3 + 9/9·4 + 20/30·5 + 8/9·3 + 5/5·3 + 3/3·5 + 3/3·4
+    expected = 2 + 3 + 4 + 20 / 30 * 5 + 8 / 9 * 3 + 3 + 5 + 4
+    assert abs(table.at["moncalieri", "score"] - expected) < 1e-9
+    assert table.at["moncalieri", "rank"] == 1
+    minmax = evaluate(store, Scenario(normalisation=Normalisation.MINMAX))
+    points = minmax.points
+    assert points.min().min() == 0 and points.max().max() == 1
+    assert minmax.n_selected >= 12

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
+from metrodigital.compare import compare
 from metrodigital.criteria import load_criteria
 from metrodigital.explain import short_name, tie_sentence
 from metrodigital.i18n import Lang, fmt_number, t
-from metrodigital.ranking import Selection
-from metrodigital.scenario import PARAM_PICKS, Note, TieRule
+from metrodigital.ranking import Selection, evaluate
+from metrodigital.scenario import PARAM_PICKS, Normalisation, Note, TieRule
+from metrodigital.store import Store
 from ui.links import is_fresh_page, seed, write_to_link
 from ui.sidebar import add_link_notes
 
@@ -21,6 +25,20 @@ def tie_box(selection: Selection, lang: Lang) -> None:
         st.warning(sentence, icon=":material/balance:")
     else:
         st.success(sentence, icon=":material/check_circle:")
+
+
+def normalisation_note(store: Store, selection: Selection, lang: Lang) -> None:
+    """With normalised points: how the selection differs from the raw points'."""
+    scenario = selection.scenario
+    if scenario.normalisation is Normalisation.RAW:
+        return
+    raw = evaluate(store, replace(scenario, normalisation=Normalisation.RAW))
+    difference = compare(selection, raw)
+    entered = ", ".join(short_name(n) for n in difference.entered) or "—"
+    left = ", ".join(short_name(n) for n in difference.left) or "—"
+    st.info(t("matrix.normalisation_diff", lang, entered=entered, left=left,
+              method=t(f"sidebar.normalisation_{scenario.normalisation}", lang)),
+            icon=":material/tune:")
 
 
 def pick_tied(selection: Selection, lang: Lang) -> tuple[str, ...]:

@@ -9,12 +9,14 @@ from metrodigital.explain import note_text
 from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
 from metrodigital.scenario import (
     DEFAULT_TOP,
+    PARAM_NORMALISATION,
     PARAM_TIE_CRITERIA,
     PARAM_TIES,
     PARAM_TOP,
     PARAM_WAVE,
     WEIGHT_MAX,
     WEIGHT_MIN,
+    Normalisation,
     Note,
     Scenario,
     TieRule,
@@ -77,6 +79,13 @@ def scenario_sidebar(store: Store, lang: Lang) -> Scenario:
         st.button(t("sidebar.reset", lang), on_click=_reset_weights,
                   disabled=weights == seed_weights(), width="stretch")
 
+        seed(PARAM_NORMALISATION, linked.normalisation.value)
+        normalisation = st.radio(
+            t("sidebar.normalisation", lang), options=[n.value for n in Normalisation],
+            format_func=lambda n: t(f"sidebar.normalisation_{n}", lang),
+            key=PARAM_NORMALISATION, help=t("sidebar.normalisation_help", lang))
+        write_to_link(PARAM_NORMALISATION, [normalisation], [Normalisation.RAW.value])
+
         st.subheader(t("sidebar.selection", lang))
         seed(PARAM_TOP, min(linked.top, top_max))
         top = st.slider(t("sidebar.top", lang), min_value=1, max_value=top_max, key=PARAM_TOP,
@@ -102,6 +111,7 @@ def scenario_sidebar(store: Store, lang: Lang) -> Scenario:
         tie_criteria=tuple(codes[code].key for code in tie_codes), wave=str(wave),
         # set on the pages that use them; kept here so that every link carries them
         picks=linked.picks, spread=linked.spread, draws=linked.draws, seed=linked.seed,
+        normalisation=Normalisation(normalisation),
     )
 
 
