@@ -181,6 +181,48 @@ def test_a_database_locked_by_the_running_app_is_explained(tmp_path: Path) -> No
         holder.wait()
 
 
+def _cli_env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "METRODIGITAL_DB": str(tmp_path / "cli.duckdb")}
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "metrodigital", *args], cwd=PROJECT_DIR,
+                          capture_output=True, text=True, check=False, timeout=120, env=env)
+
+
+def test_validate_and_import_a_file_then_rank_its_wave(tmp_path: Path) -> None:
+    from tests.test_ingest import seed_rows, xlsx
+
+    env = _cli_env(tmp_path)
+    good = tmp_path / "nuova.xlsx"
+    good.write_bytes(xlsx([["ente", *criterion_keys()], *seed_rows()]))
+    assert _run(["validate", str(good)], env).returncode == 0
+    imported = _run(["import", str(good), "--wave", "Ondata 2025", "--date", "2025-05-01"], env)
+    assert imported.returncode == 0, imported.stderr
+    assert "--wave ondata-2025" in imported.stdout
+    ranked = _run(["rank", "--wave", "ondata-2025", "--format", "json"], env)
+    assert json.loads(ranked.stdout)["ranking"][0]["score"] == 252
+
+
+def test_an_invalid_file_exits_1_and_leaves_the_database_untouched(tmp_path: Path) -> None:
+    from tests.test_ingest import seed_rows, xlsx
+
+    env = _cli_env(tmp_path)
+    rows = seed_rows()[:3]
+    rows[1][4] = "forse"
+    bad = tmp_path / "rotta.xlsx"
+    bad.write_bytes(xlsx([["ente", *criterion_keys()], *rows]))
+    checked = _run(["validate", str(bad)], env)
+    assert checked.returncode == 1
+    assert "Foglio1!E3: «forse» non è un numero" in checked.stdout
+    imported = _run(["import", str(bad), "--wave", "Rotta"], env)
+    assert imported.returncode == 1
+    with Store(tmp_path / "cli.duckdb") as store:
+        assert [w.slug for w in store.waves()] == ["metrodigital-2023"]
+    missing = _run(["validate", str(tmp_path / "non-esiste.xlsx")], env)
+    assert missing.returncode == 1 and "file non trovato" in missing.stderr
+
+
 def test_robustness_json_is_reproducible_and_its_tipping_points_hold(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

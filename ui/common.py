@@ -19,6 +19,7 @@ from ui.sidebar import add_link_notes, link_notes, scenario_sidebar
 PAGES = (
     ("app.py", "nav.matrix", ":material/leaderboard:"),
     ("pages/1_Metodo.py", "nav.method", ":material/menu_book:"),
+    ("pages/2_Carica.py", "nav.upload", ":material/upload_file:"),
     ("pages/3_Robustezza.py", "nav.robustness", ":material/balance:"),
     ("pages/4_Confronta.py", "nav.compare", ":material/compare_arrows:"),
 )

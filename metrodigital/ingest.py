@@ -1,0 +1,374 @@
+"""New questionnaires in: read, recognise, validate cell by cell, preview, publish.
+
+``prepare()`` turns an uploaded file into a :class:`Preview`: the scored matrix
+it would publish, the ranking it would produce, and every problem with its
+place. Errors block publishing; warnings need an explicit acceptance.
+``publish()`` checks the editor role itself and stores the wave in one
+transaction: a failure leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+
+from metrodigital.criteria import load_criteria
+from metrodigital.questionnaire import (
+    Questionnaire,
+    answers_from_row,
+    default_questionnaire,
+    match_columns,
+    population_class,
+    score_answers,
+)
+from metrodigital.roles import Actor, AuthConfig, require_editor
+from metrodigital.store import Store, Wave, slugify
+from metrodigital.territory import match_entity
+from metrodigital.workbook import CellProblem, Table, normalise_text, parse_number, read_workbook
+
+Format = Literal["matrix", "responses"]
+# The population criterion uses the ISTAT residents of 1 January 2022, the latest
+# figure when the 2022 survey ran (it reproduces the source's classes exactly).
+POPULATION_YEAR = 2022
+ENTE = "ente"
+# Header texts that name the entity column in the exports we know.
+ENTE_ALIASES = (
+    "ente", "comune", "nome ente", "nome dell'ente", "denominazione ente", "denominazione",
+    "comune/unione", "ente/comune", "nome del comune", "amministrazione", "entity",
+)
+
+
+def matrix_aliases() -> dict[str, str]:
+    """Normalised header text → what the column holds (``ente`` or a criterion key)."""
+    aliases = {normalise_text(a): ENTE for a in ENTE_ALIASES}
+    for c in load_criteria():
+        for text in (c.key, c.code, c.label_it, c.label_en, c.source_heading,
+                     f"sezione {c.position}", f"sezione {c.position} {c.label_it}"):
+            aliases[normalise_text(text)] = c.key
+    aliases[normalise_text("punteggio finale")] = "punteggio_finale"
+    aliases[normalise_text("punteggio_finale")] = "punteggio_finale"
+    return aliases
+
+
+def layout_signature(headers: Sequence[str]) -> str:
+    """Identifies a file layout by its header texts, to remember a column mapping."""
+    joined = "\x1f".join(normalise_text(h) for h in headers)
+    return hashlib.sha256(joined.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Preview:
+    """What publishing an uploaded file would do, and what is wrong with it."""
+
+    filename: str
+    sha256: str
+    format: Format
+    sheet: str | None
+    header_row: int
+    headers: list[str]
+    columns: dict[str, str]  # target → column letter
+    matrix: pd.DataFrame  # ente + one column per criterion
+    answers: pd.DataFrame | None = None  # ente, question_id, answer (responses format)
+    problems: list[CellProblem] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (letter, header)
+    sheets: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[CellProblem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[CellProblem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def layout(self) -> str:
+        return layout_signature(self.headers)
+
+
+class ImportBlocked(ValueError):
+    """Publishing was refused; ``problems`` (or the message) say why."""
+
+    def __init__(self, code: str, problems: Sequence[CellProblem] = ()) -> None:
+        super().__init__(code)
+        self.code = code
+        self.problems = list(problems)
+
+
+def _problem(severity: Literal["error", "warning"], code: str, table: Table, letter: str | None,
+             row: int | None, **params: object) -> CellProblem:
+    cell = f"{letter}{row}" if letter and row else (letter or None)
+    return CellProblem(severity=severity, code=code, sheet=table.sheet, cell=cell, params=params)
+
+
+def _choose_table(tables: Sequence[Table], hint: Callable[[list[str]], int],
+                  sheet: str | None) -> Table:
+    """The sheet the user picked, else the one whose header is recognised best."""
+    if sheet is not None:
+        for table in tables:
+            if table.sheet == sheet:
+                return table
+    return max(tables, key=lambda t: hint([normalise_text(h) for h in t.headers]))
+
+
+def _prepare_responses(table: Table, questionnaire: Questionnaire) -> Preview:
+    """One row per respondent, a column per question: scored through the definition."""
+    columns = match_columns(questionnaire, table.headers)
+    letters = table.letters
+    header_row = table.header_row
+    problems: list[CellProblem] = list(table.problems)
+    for column_problem in columns.problems:
+        cell = letters[column_problem.columns[0]] if column_problem.columns else None
+        problems.append(CellProblem(
+            severity=column_problem.severity, code=column_problem.code, sheet=table.sheet,
+            cell=f"{cell}{header_row}" if cell else None,
+            params={"question": column_problem.question_id, "columns": ", ".join(
+                f"«{table.headers[i]}»" for i in column_problem.columns)},
+        ))
+    ignored = [(letters[i], table.headers[i]) for i in columns.unmatched
+               if table.headers[i].strip()]
+    where: dict[str, str] = {qid: letters[i] for qid, i in columns.questions.items()}
+    for qid, by_option in columns.options.items():
+        where[qid] = letters[min(by_option.values())]
+    records: list[dict[str, object]] = []
+    answers: list[dict[str, object]] = []
+    seen: dict[str, int] = {}
+    if columns.entity is not None:
+        entity_letter = letters[columns.entity]
+        for row_number, values in table.rows:
+            raw_name = values[columns.entity] if columns.entity < len(values) else None
+            ente = str(raw_name or "").strip()
+            if not ente:
+                if any(v not in (None, "") for v in values):
+                    problems.append(_problem("error", "ingest.missing_entity", table,
+                                             entity_letter, row_number))
+                continue
+            raw, row_problems = answers_from_row(questionnaire, columns, values)
+            scored = score_answers(questionnaire, raw)
+            for answer_problem in [*row_problems, *scored.problems]:
+                problems.append(CellProblem(
+                    severity=answer_problem.severity, code=answer_problem.code,
+                    sheet=table.sheet, cell=f"{where.get(answer_problem.question_id, '')}"
+                    f"{row_number}" if answer_problem.question_id in where else None,
+                    params=answer_problem.params,
+                ))
+            match = match_entity(ente)
+            if match.warning is not None:
+                severity = "warning" if match.status in ("unknown", "truncated") else None
+                if severity:
+                    problems.append(_problem("warning", match.warning.code, table,
+                                             entity_letter, row_number,
+                                             **match.warning.params))
+            record: dict[str, object] = {ENTE: ente, **scored.points}
+            if match.entity is not None:
+                record["popolazione"] = float(population_class(
+                    match.entity.population(POPULATION_YEAR), questionnaire.population))
+            else:
+                record["popolazione"] = 0.0
+                problems.append(_problem("warning", "ingest.no_population", table,
+                                         entity_letter, row_number, ente=ente))
+            key_name = normalise_text(ente)
+            if key_name in seen:
+                problems.append(_problem("warning", "ingest.duplicate_entity", table,
+                                         entity_letter, row_number, ente=ente,
+                                         first=seen[key_name]))
+            seen[key_name] = row_number
+            records.append(record)
+            for qid, answer in scored.answers.items():
+                if answer.answered:
+                    text = "; ".join(answer.labels) if answer.options else f"{answer.number:g}"
+                    answers.append({ENTE: ente, "question_id": qid, "answer": text})
+    keys = [c.key for c in load_criteria()]
+    matrix = pd.DataFrame.from_records(records, columns=[ENTE, *keys]).fillna(0.0)
+    matrix = matrix.drop_duplicates(ENTE, keep="last").reset_index(drop=True)
+    answer_frame = pd.DataFrame.from_records(answers, columns=[ENTE, "question_id", "answer"])
+    answer_frame = answer_frame[answer_frame[ENTE].isin(matrix[ENTE])]
+    last_rows = answer_frame.drop_duplicates([ENTE, "question_id"], keep="last")
+    if not records and not any(p.severity == "error" for p in problems):
+        problems.append(_problem("error", "ingest.no_rows", table, None, None))
+    return Preview(
+        filename="", sha256="", format="responses", sheet=table.sheet, header_row=header_row,
+        headers=list(table.headers), columns={}, matrix=matrix, answers=last_rows,
+        problems=problems, ignored=ignored,
+    )
+
+
+def prepare(
+    data: bytes,
+    filename: str,
+    *,
+    fmt: Literal["auto", "matrix", "responses"] = "auto",
+    mapping: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    remembered: Callable[[str], Mapping[str, str]] | None = None,
+) -> Preview:
+    """Read and check an uploaded file; raises ``workbook.FileRejected`` if unreadable.
+
+    ``mapping`` maps a header text (as it appears) to ``ente``, a criterion key,
+    or ``""`` to ignore it: the user's answer for columns the app did not
+    recognise. ``remembered`` returns the mapping saved for a layout (see
+    ``Store.mapping``): a file laid out like an earlier one needs no questions.
+    """
+    aliases = matrix_aliases()
+
+    def hint(cells: list[str]) -> int:
+        return sum(1 for cell in cells if cell in aliases)
+
+    questionnaire = default_questionnaire()
+
+    def responses_hint(cells: list[str]) -> int:
+        columns = match_columns(questionnaire, cells)
+        return len(columns.questions) + len(columns.options) + (columns.entity is not None)
+
+    def best_hint(cells: list[str]) -> int:
+        if fmt == "matrix":
+            return hint(cells)
+        if fmt == "responses":
+            return responses_hint(cells)
+        return max(hint(cells), responses_hint(cells))
+
+    tables = read_workbook(data, filename, header_hint=best_hint)
+    table = _choose_table(tables, best_hint, sheet)
+    detected: Format
+    if fmt == "auto":
+        cells = [normalise_text(h) for h in table.headers]
+        detected = "responses" if responses_hint(cells) > hint(cells) else "matrix"
+    else:
+        detected = fmt
+    chosen = dict(remembered(layout_signature(table.headers))) if remembered else {}
+    chosen.update(mapping or {})
+    for header, target in chosen.items():
+        aliases[normalise_text(header)] = target
+    if detected == "responses":
+        preview = _prepare_responses(table, questionnaire)
+    else:
+        preview = _prepare_matrix(table, aliases)
+    preview.filename = filename
+    preview.sha256 = hashlib.sha256(data).hexdigest()
+    preview.sheets = [t.sheet or "" for t in tables]
+    return preview
+
+
+def _prepare_matrix(table: Table, aliases: Mapping[str, str]) -> Preview:
+    keys = [c.key for c in load_criteria()]
+    columns: dict[str, str] = {}
+    index: dict[str, int] = {}
+    ignored: list[tuple[str, str]] = []
+    problems: list[CellProblem] = list(table.problems)
+    for i, (header, letter) in enumerate(zip(table.headers, table.letters, strict=True)):
+        target = aliases.get(normalise_text(header))
+        if not target or target in columns:
+            if header.strip():
+                ignored.append((letter, header))
+            continue
+        columns[target] = letter
+        index[target] = i
+    header_row = table.header_row
+    for target in [ENTE, *keys]:
+        if target not in columns:
+            problems.append(_problem("error", "ingest.missing_column", table, None, None,
+                                     column=target, header_row=header_row))
+    records: list[dict[str, object]] = []
+    seen: dict[str, int] = {}
+    if ENTE in columns:
+        for row_number, values in table.rows:
+            record: dict[str, object] = {}
+            ente = str(values[index[ENTE]] or "").strip()
+            if not ente:
+                if any(v not in (None, "") for v in values):
+                    problems.append(_problem("error", "ingest.missing_entity", table,
+                                             columns[ENTE], row_number))
+                continue
+            record[ENTE] = ente
+            row_ok = True
+            for key in keys:
+                if key not in index:
+                    continue
+                raw = values[index[key]]
+                letter = columns[key]
+                if raw is None or (isinstance(raw, str) and not raw.strip()):
+                    problems.append(_problem("warning", "ingest.missing_points", table, letter,
+                                             row_number, ente=ente))
+                    record[key] = 0.0
+                    continue
+                number = parse_number(raw)
+                if number is None or not math.isfinite(number):
+                    problems.append(_problem("error", "ingest.not_a_number", table, letter,
+                                             row_number, value=str(raw)[:60]))
+                    row_ok = False
+                elif number < 0:
+                    problems.append(_problem("error", "ingest.negative", table, letter,
+                                             row_number, value=str(raw)[:60]))
+                    row_ok = False
+                else:
+                    record[key] = number
+            key_name = normalise_text(ente)
+            if key_name in seen:
+                problems.append(_problem("warning", "ingest.duplicate_entity", table,
+                                         columns[ENTE], row_number, ente=ente,
+                                         first=seen[key_name]))
+            seen[key_name] = row_number
+            if row_ok:
+                records.append(record)
+    if ENTE in columns and not records and not any(p.severity == "error" for p in problems):
+        problems.append(_problem("error", "ingest.no_rows", table, None, None))
+    matrix = pd.DataFrame.from_records(records, columns=[ENTE, *keys])
+    # a duplicated entity keeps its last row (the warning says so)
+    matrix = matrix.drop_duplicates(ENTE, keep="last").reset_index(drop=True)
+    return Preview(
+        filename="", sha256="", format="matrix", sheet=table.sheet, header_row=header_row,
+        headers=list(table.headers), columns=columns, matrix=matrix, problems=problems,
+        ignored=ignored,
+    )
+
+
+def publish(
+    store: Store,
+    preview: Preview,
+    *,
+    name: str,
+    survey_date: date | None,
+    auth: AuthConfig,
+    actor: Actor,
+    accept_warnings: bool = False,
+) -> Wave:
+    """Store ``preview`` as a new wave, atomically; only for editors, only without errors."""
+    require_editor(auth, actor)
+    if preview.errors:
+        raise ImportBlocked("ingest.has_errors", preview.errors)
+    if preview.warnings and not accept_warnings:
+        raise ImportBlocked("ingest.warnings_not_accepted", preview.warnings)
+    if not name.strip() or not slugify(name):
+        raise ImportBlocked("ingest.bad_wave_name")
+    if store.has_wave(slugify(name)):
+        raise ImportBlocked("ingest.wave_exists")
+    return store.publish_matrix_wave(
+        name=name.strip(), matrix=preview.matrix, survey_date=survey_date,
+        source_file=preview.filename, sha256=preview.sha256, uploaded_by=actor.name(auth),
+        answers=preview.answers,
+    )
+
+
+def delete_wave(store: Store, slug: str, *, auth: AuthConfig, actor: Actor) -> None:
+    """Delete a wave (never the source's): only for editors."""
+    require_editor(auth, actor)
+    store.delete_wave(slug)
+
+
+def preview_selection(preview: Preview, weights: Mapping[str, float], top: int):
+    """The ranking and selection the file would produce, from a scratch in-memory store."""
+    from metrodigital.ranking import evaluate  # here: ranking imports nothing from ingest
+    from metrodigital.scenario import Scenario
+
+    with Store(":memory:") as scratch:
+        wave = scratch.publish_matrix_wave(
+            name="anteprima", matrix=preview.matrix, survey_date=None,
+            source_file=preview.filename, sha256=preview.sha256, uploaded_by="preview",
+        )
+        return evaluate(scratch, Scenario(weights=dict(weights), top=top, wave=wave.slug))
