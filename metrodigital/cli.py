@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
 import json
 import sys
@@ -28,7 +27,6 @@ from metrodigital.analysis import analyse
 from metrodigital.criteria import criterion_keys, seed_weights
 from metrodigital.explain import note_text, tie_sentence
 from metrodigital.i18n import LANGUAGES, normalise_lang, t
-from metrodigital.matrix_file import MatrixFileError, read_matrix
 from metrodigital.paths import database_path
 from metrodigital.ranking import Selection, evaluate
 from metrodigital.report import build_report
@@ -224,9 +222,9 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} non è una data AAAA-MM-GG") from None
 
 
-def _read_file(path: Path) -> bytes:
+def _read_file(path: Path, lang: str = "it") -> bytes:
     if not path.is_file():
-        raise CliFailure(t("file.not_found", "it", file=path))
+        raise CliFailure(t("file.not_found", lang, file=path))
     return path.read_bytes()
 
 
@@ -288,17 +286,23 @@ def run_import(args: argparse.Namespace) -> int:
 def _open_store(args: argparse.Namespace, lang: str) -> tuple[Store, str, list[str]]:
     """The store to rank from and the wave's slug; ``--data`` loads into memory."""
     if args.data is not None:
-        loaded = read_matrix(args.data, lang)
+        from metrodigital.ingest import final_score_warnings, prepare
+        from metrodigital.workbook import FileRejected
+
+        data = _read_file(args.data, lang)
+        try:
+            preview = prepare(data, args.data.name, fmt="matrix")
+        except FileRejected as rejected:
+            raise CliFailure("\n".join(p.message(lang) for p in rejected.problems)) from None
+        if preview.errors:
+            raise CliFailure("\n".join(p.message(lang) for p in preview.errors))
         store = Store(":memory:")
         wave = store.publish_matrix_wave(
-            name=f"file {args.data.name}",
-            matrix=loaded.matrix,
-            survey_date=None,
-            source_file=args.data.name,
-            sha256=hashlib.sha256(args.data.read_bytes()).hexdigest(),
-            uploaded_by="cli",
+            name=f"file {args.data.name}", matrix=preview.matrix, survey_date=None,
+            source_file=args.data.name, sha256=preview.sha256, uploaded_by="cli",
         )
-        return store, wave.slug, loaded.warnings
+        warnings = [p.message(lang) for p in preview.warnings]
+        return store, wave.slug, warnings + final_score_warnings(preview, lang)
     # opened like the app opens it, so that in one process both share the database
     store = Store(database_path())
     wanted = args.wave or SEED_WAVE_SLUG
@@ -416,9 +420,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     failure_status = 2 if args.command in ("rank", "robustness", "report") else 1
     try:
         return commands[args.command](args)
-    except MatrixFileError as error:
-        print("\n".join(error.problems), file=sys.stderr)
-        return failure_status
     except (StoreError, CliFailure) as error:
         print(str(error), file=sys.stderr)
         return failure_status

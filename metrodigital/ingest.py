@@ -18,7 +18,8 @@ from typing import Literal
 
 import pandas as pd
 
-from metrodigital.criteria import load_criteria
+from metrodigital.criteria import load_criteria, seed_weights
+from metrodigital.i18n import t
 from metrodigital.questionnaire import (
     Questionnaire,
     answers_from_row,
@@ -37,6 +38,7 @@ Format = Literal["matrix", "responses"]
 # figure when the 2022 survey ran (it reproduces the source's classes exactly).
 POPULATION_YEAR = 2022
 ENTE = "ente"
+FINAL_SCORE = "punteggio_finale"  # the source's total: optional, checked, never used
 # Header texts that name the entity column in the exports we know.
 ENTE_ALIASES = (
     "ente", "comune", "nome ente", "nome dell'ente", "denominazione ente", "denominazione",
@@ -51,8 +53,8 @@ def matrix_aliases() -> dict[str, str]:
         for text in (c.key, c.code, c.label_it, c.label_en, c.source_heading,
                      f"sezione {c.position}", f"sezione {c.position} {c.label_it}"):
             aliases[normalise_text(text)] = c.key
-    aliases[normalise_text("punteggio finale")] = "punteggio_finale"
-    aliases[normalise_text("punteggio_finale")] = "punteggio_finale"
+    aliases[normalise_text("punteggio finale")] = FINAL_SCORE
+    aliases[normalise_text(FINAL_SCORE)] = FINAL_SCORE
     return aliases
 
 
@@ -117,12 +119,24 @@ def _choose_table(tables: Sequence[Table], hint: Callable[[list[str]], int],
     return max(tables, key=lambda t: hint([normalise_text(h) for h in t.headers]))
 
 
+def _in_used_columns(problems: Sequence[CellProblem], used: set[str]) -> list[CellProblem]:
+    """The reader's problems, less those in columns the import ignores (a broken formula in
+    a column nobody reads must not block publishing)."""
+    kept = []
+    for problem in problems:
+        column = "".join(ch for ch in (problem.cell or "") if ch.isalpha())
+        if not column or column in used:
+            kept.append(problem)
+    return kept
+
+
 def _prepare_responses(table: Table, questionnaire: Questionnaire) -> Preview:
     """One row per respondent, a column per question: scored through the definition."""
     columns = match_columns(questionnaire, table.headers)
     letters = table.letters
     header_row = table.header_row
-    problems: list[CellProblem] = list(table.problems)
+    used = {letters[i] for i in range(len(letters)) if i not in set(columns.unmatched)}
+    problems: list[CellProblem] = _in_used_columns(table.problems, used)
     for column_problem in columns.problems:
         cell = letters[column_problem.columns[0]] if column_problem.columns else None
         problems.append(CellProblem(
@@ -260,7 +274,7 @@ def _prepare_matrix(table: Table, aliases: Mapping[str, str]) -> Preview:
     columns: dict[str, str] = {}
     index: dict[str, int] = {}
     ignored: list[tuple[str, str]] = []
-    problems: list[CellProblem] = list(table.problems)
+    problems: list[CellProblem] = []
     for i, (header, letter) in enumerate(zip(table.headers, table.letters, strict=True)):
         target = aliases.get(normalise_text(header))
         if not target or target in columns:
@@ -270,6 +284,7 @@ def _prepare_matrix(table: Table, aliases: Mapping[str, str]) -> Preview:
         columns[target] = letter
         index[target] = i
     header_row = table.header_row
+    problems += _in_used_columns(table.problems, set(columns.values()))
     for target in [ENTE, *keys]:
         if target not in columns:
             problems.append(_problem("error", "ingest.missing_column", table, None, None,
@@ -308,6 +323,8 @@ def _prepare_matrix(table: Table, aliases: Mapping[str, str]) -> Preview:
                     row_ok = False
                 else:
                     record[key] = number
+            if FINAL_SCORE in index:
+                record[FINAL_SCORE] = parse_number(values[index[FINAL_SCORE]])
             key_name = normalise_text(ente)
             if key_name in seen:
                 problems.append(_problem("warning", "ingest.duplicate_entity", table,
@@ -318,7 +335,8 @@ def _prepare_matrix(table: Table, aliases: Mapping[str, str]) -> Preview:
                 records.append(record)
     if ENTE in columns and not records and not any(p.severity == "error" for p in problems):
         problems.append(_problem("error", "ingest.no_rows", table, None, None))
-    matrix = pd.DataFrame.from_records(records, columns=[ENTE, *keys])
+    extra = [FINAL_SCORE] if FINAL_SCORE in index else []
+    matrix = pd.DataFrame.from_records(records, columns=[ENTE, *keys, *extra])
     # a duplicated entity keeps its last row (the warning says so)
     matrix = matrix.drop_duplicates(ENTE, keep="last").reset_index(drop=True)
     return Preview(
@@ -326,6 +344,23 @@ def _prepare_matrix(table: Table, aliases: Mapping[str, str]) -> Preview:
         headers=list(table.headers), columns=columns, matrix=matrix, problems=problems,
         ignored=ignored,
     )
+
+
+def final_score_warnings(preview: Preview, lang: str) -> list[str]:
+    """A matrix file's own final scores that disagree with its points × the source's weights."""
+    if FINAL_SCORE not in preview.matrix.columns:
+        return []
+    weights = seed_weights()
+    warnings = []
+    for row in preview.matrix.to_dict("records"):
+        given = row[FINAL_SCORE]
+        if given is None or pd.isna(given):
+            continue
+        computed = sum(float(row[key]) * w for key, w in weights.items())
+        if abs(float(given) - computed) > 1e-6:
+            warnings.append(t("file.final_mismatch", lang, ente=row[ENTE], given=f"{given:g}",
+                              computed=f"{computed:g}"))
+    return warnings
 
 
 def publish(

@@ -95,9 +95,8 @@ def test_bad_cells_in_a_data_file_are_reported_by_place(capsys: pytest.CaptureFi
                     "Comune di Beta,3,1,-2,1,1,1,1,1\n", encoding="utf-8")
     assert main(["rank", "--data", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "riga 2, colonna «infrastrutture»: «x» non è un numero" in err
-    assert "riga 3, colonna «organizzazione»: «-2» deve essere un numero maggiore o uguale a 0" \
-        in err
+    assert "C2: «x» non è un numero" in err
+    assert "D3: «-2» è negativo" in err
 
 
 def test_a_wrong_final_score_is_a_warning(capsys: pytest.CaptureFixture[str],

@@ -218,3 +218,22 @@ def test_a_filled_template_imports_with_no_warnings(store: Store, tmp_path) -> N
     assert not filled.errors
     assert not filled.warnings, [p.message("it") for p in filled.warnings][:5]
     assert (filled.matrix.set_index("ente") == example.matrix.set_index("ente")).all().all()
+
+
+def test_a_broken_formula_in_an_ignored_column_does_not_block(store: Store) -> None:
+    book_rows = [["ente", *criterion_keys(), "Note"], *([*r, None] for r in seed_rows()[:2])]
+    from openpyxl import Workbook as _Workbook
+
+    book = _Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in book_rows:
+        sheet.append(row)
+    sheet["J2"] = "=1/0"  # a formula with no cached value, in the ignored "Note" column
+    sheet["C3"] = "=B3*2"  # and one in a column the import reads
+    out = io.BytesIO()
+    book.save(out)
+    preview = prepare(out.getvalue(), "m.xlsx")
+    places = [p.place() for p in preview.errors]
+    assert "Sheet!C3" in places
+    assert not any(place.endswith("J2") for place in places)

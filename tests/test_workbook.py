@@ -4,6 +4,7 @@ exact problem (code and place) it must give. Every file is built here, in memory
 from __future__ import annotations
 
 import io
+import random
 import re
 import time
 import zipfile
@@ -506,3 +507,19 @@ def test_a_small_file_reads_in_well_under_half_a_second() -> None:
     elapsed = time.perf_counter() - start
     assert len(table.rows) == 36
     assert elapsed < 0.25, elapsed
+
+
+def test_damaged_files_are_always_rejected_never_crash() -> None:
+    """Random byte damage anywhere in a workbook or CSV: read, or FileRejected."""
+    rnd = random.Random(7)
+    bases = [(xlsx(simple_matrix), "r.xlsx"), (xlsx(with_formulas), "r.xlsx"),
+             (b"Ente;Servizi\nIvrea;12,5\n", "r.csv")]
+    for _ in range(400):
+        data, name = rnd.choice(bases)
+        damaged = bytearray(data)
+        for _ in range(rnd.randint(1, 4)):
+            damaged[rnd.randrange(len(damaged))] = rnd.randrange(256)
+        try:
+            read(bytes(damaged), name)
+        except FileRejected as error:
+            assert error.problems and all(p.severity == "error" for p in error.problems)
