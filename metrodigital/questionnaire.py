@@ -32,7 +32,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
@@ -59,7 +59,12 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ":
 
 def normalise_text(value: object) -> str:
     """``value`` folded for comparison: no accents, case, extra spaces or curly quotes."""
-    text = str(value).translate(_APOSTROPHES)
+    return _normalise(str(value))
+
+
+@lru_cache(maxsize=65_536)  # the same answers come back on every row of an export
+def _normalise(text: str) -> str:
+    text = text.translate(_APOSTROPHES)
     text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
                    if not unicodedata.combining(ch))
     text = re.sub(r"\s+", " ", text.casefold()).strip()
@@ -695,6 +700,7 @@ class ScoredAnswers:
     problems: tuple[AnswerProblem, ...]
 
 
+@cache  # questions are immutable: index their options once
 def _option_index(question: Question) -> dict[str, Option]:
     index: dict[str, Option] = {}
     for option in question.options:

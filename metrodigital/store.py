@@ -365,18 +365,26 @@ class Store:
             ).fetchone()
             assert row is not None
             wave_id = int(row[0])
-            for source_row, record in enumerate(matrix.itertuples(index=False), start=1):
-                ente = str(record.ente)
-                entity_id = entity_id_for(ente)
-                cur.execute(
-                    "INSERT INTO entities (entity_id, name, kind, istat_code) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT DO NOTHING",
-                    [entity_id, ente, entity_kind(ente), (istat_codes or {}).get(ente)],
-                )
-                cur.execute(
-                    "INSERT INTO wave_entities VALUES (?, ?, ?, ?)",
-                    [wave_id, entity_id, ente, source_row],
-                )
+            names = matrix["ente"].astype(str)
+            rows = pd.DataFrame({
+                "wave_id": wave_id,
+                "entity_id": names.map(entity_id_for),
+                "name": names,
+                "kind": names.map(entity_kind),
+                "istat_code": names.map(lambda n: (istat_codes or {}).get(n)),
+                "source_row": range(1, len(names) + 1),
+            })
+            cur.register("new_entities", rows)
+            cur.execute(
+                "INSERT INTO entities (entity_id, name, kind, istat_code) "
+                "SELECT entity_id, name, kind, istat_code FROM new_entities "
+                "ON CONFLICT DO NOTHING"
+            )
+            cur.execute(
+                "INSERT INTO wave_entities "
+                "SELECT wave_id, entity_id, name, source_row FROM new_entities"
+            )
+            cur.unregister("new_entities")
             frame = matrix.assign(entity_id=matrix["ente"].map(entity_id_for))
             long = frame.melt(
                 id_vars=["entity_id"], value_vars=keys, var_name="criterion_key",

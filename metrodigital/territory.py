@@ -15,12 +15,13 @@ lists close candidates and the user picks the Comune or keeps the name.
 from __future__ import annotations
 
 import csv
-import difflib
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
+
+from rapidfuzz import fuzz, process
 
 from metrodigital.i18n import DEFAULT_LANG, t
 from metrodigital.paths import DATA_DIR
@@ -146,6 +147,7 @@ class Territory:
                 raise ValueError(f"variant {variant!r} points to unknown {official!r}")
             self._variants[normalise_name(variant)] = target
         self._display = {normalise_name(e.name): e.name for e in (*comuni, *unioni)}
+        self._keys = list(self._display)  # searched for close names
 
     def comune(self, istat_code: str | int) -> Comune:
         code = f"{int(istat_code):06d}" if str(istat_code).isdigit() else str(istat_code)
@@ -176,9 +178,11 @@ class Territory:
                      NameWarning(code, shown, candidates=candidates))
 
     def candidates(self, name: str, limit: int = 5) -> tuple[str, ...]:
-        """Official names close to ``name`` (difflib), best first."""
+        """Official names close to ``name`` (RapidFuzz's ratio ≥ 60), best first."""
         key = normalise_name(name)
-        close = difflib.get_close_matches(key, list(self._display), n=limit, cutoff=0.6)
+        found = process.extract(key, self._keys, scorer=fuzz.ratio, limit=limit,
+                                score_cutoff=60)
+        close = [match for match, _, _ in found]
         starts = [k for k in self._display if key and k.startswith(key[:MIN_PREFIX])]
         ordered = list(dict.fromkeys([*close, *starts]))[:limit]
         return tuple(self._display[k] for k in ordered)
@@ -220,6 +224,7 @@ def load_territory() -> Territory:
     return read_territory()
 
 
+@lru_cache(maxsize=16_384)  # close-name search is slow and exports repeat names
 def match_entity(name: str) -> Match:
     """``name`` matched against the shipped territory."""
     return load_territory().match(name)

@@ -55,8 +55,8 @@ if decision.allowed:
                     name = st.text_input(t("upload.wave_name", lang), max_chars=80)
                     survey = st.date_input(t("upload.wave_date", lang), value=date.today(),
                                            format="DD/MM/YYYY")
-                    accepted = st.checkbox(t("upload.accept", lang, n=len(preview.warnings)),
-                                           disabled=not preview.warnings)
+                    accepted = bool(preview.warnings) and st.checkbox(
+                        t("upload.accept", lang, n=len(preview.warnings)))
                     go = st.form_submit_button(t("upload.publish", lang), type="primary")
                 if go:
                     try:
