@@ -228,46 +228,44 @@ def _read_file(path: Path, lang: str = "it") -> bytes:
     return path.read_bytes()
 
 
-def _report(preview: Preview, lang: str) -> None:
-    for problem in preview.problems:
-        label = "ERRORE" if problem.severity == "error" else "avviso"
-        print(f"{label}: {problem.message(lang)}")
-    if preview.ignored:
-        print(t("ingest.ignored_columns", lang, columns=", ".join(
-            f"{letter} «{header}»" for letter, header in preview.ignored)))
-
-
-def run_validate(args: argparse.Namespace) -> int:
+def _read_and_report(args: argparse.Namespace, lang: str) -> Preview | None:
+    """Read and check ``args.file``, printing every problem; None when it is unreadable."""
     from metrodigital.ingest import prepare
     from metrodigital.workbook import FileRejected
 
-    lang = normalise_lang(args.lang)
-    data = _read_file(args.file)
+    data = _read_file(args.file, lang)
     try:
         preview = prepare(data, args.file.name, fmt=args.file_format)
     except FileRejected as rejected:
         for problem in rejected.problems:
-            print(f"ERRORE: {problem.message(lang)}")
+            print(f"{t('cli.error', lang)}: {problem.message(lang)}")
+        return None
+    for problem in preview.problems:
+        label = t("cli.error" if problem.severity == "error" else "cli.warning", lang)
+        print(f"{label}: {problem.message(lang)}")
+    if preview.ignored:
+        print(t("ingest.ignored_columns", lang, columns=", ".join(
+            f"{letter} «{header}»" for letter, header in preview.ignored)))
+    return preview
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    lang = normalise_lang(args.lang)
+    preview = _read_and_report(args, lang)
+    if preview is None:
         return 1
-    _report(preview, lang)
     print(t("cli.validated", lang, rows=len(preview.matrix), errors=len(preview.errors),
             warnings=len(preview.warnings)))
     return 1 if preview.errors else 0
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from metrodigital.ingest import ImportBlocked, prepare, publish
-    from metrodigital.workbook import FileRejected
+    from metrodigital.ingest import ImportBlocked, publish
 
     lang = normalise_lang(args.lang)
-    data = _read_file(args.file)
-    try:
-        preview = prepare(data, args.file.name, fmt=args.file_format)
-    except FileRejected as rejected:
-        for problem in rejected.problems:
-            print(f"ERRORE: {problem.message(lang)}")
+    preview = _read_and_report(args, lang)
+    if preview is None:
         return 1
-    _report(preview, lang)
     # whoever runs the command line can already write the database file: a local editor
     auth = AuthConfig(server_address="localhost")
     store = Store(database_path())

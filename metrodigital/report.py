@@ -23,8 +23,8 @@ from metrodigital.explain import tie_sentence
 from metrodigital.i18n import t
 from metrodigital.ranking import Selection
 from metrodigital.store import Wave
+from metrodigital.workbook import neutralise_for_export
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F5AA6")
 _SELECTED_FILL = PatternFill("solid", fgColor="DCEFE3")
@@ -33,9 +33,7 @@ _TIED_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 def safe_cell(value: object) -> object:
     """``value`` as a cell value that a spreadsheet shows and never evaluates."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    return neutralise_for_export(value)
 
 
 def _table(sheet: Worksheet, headers: list[str], rows: list[list[object]],
