@@ -130,7 +130,17 @@ def _in_used_columns(problems: Sequence[CellProblem], used: set[str]) -> list[Ce
     return kept
 
 
-def _prepare_responses(table: Table, questionnaire: Questionnaire) -> Preview:
+def _name_warning(table: Table, letter: str, row_number: int, ente: str) -> CellProblem | None:
+    """A warning when ``ente`` is not a known Comune or Unione (or only a truncated name)."""
+    match = match_entity(ente)
+    if match.warning is None or match.status not in ("unknown", "truncated"):
+        return None
+    return _problem("warning", match.warning.code, table, letter, row_number,
+                    **match.warning.params)
+
+
+def _prepare_responses(table: Table, questionnaire: Questionnaire,
+                       renames: Mapping[str, str]) -> Preview:
     """One row per respondent, a column per question: scored through the definition."""
     columns = match_columns(questionnaire, table.headers)
     letters = table.letters
@@ -158,6 +168,7 @@ def _prepare_responses(table: Table, questionnaire: Questionnaire) -> Preview:
         for row_number, values in table.rows:
             raw_name = values[columns.entity] if columns.entity < len(values) else None
             ente = str(raw_name or "").strip()
+            ente = renames.get(ente, ente)
             if not ente:
                 if any(v not in (None, "") for v in values):
                     problems.append(_problem("error", "ingest.missing_entity", table,
@@ -173,12 +184,9 @@ def _prepare_responses(table: Table, questionnaire: Questionnaire) -> Preview:
                     params=answer_problem.params,
                 ))
             match = match_entity(ente)
-            if match.warning is not None:
-                severity = "warning" if match.status in ("unknown", "truncated") else None
-                if severity:
-                    problems.append(_problem("warning", match.warning.code, table,
-                                             entity_letter, row_number,
-                                             **match.warning.params))
+            warning = _name_warning(table, entity_letter, row_number, ente)
+            if warning is not None:
+                problems.append(warning)
             record: dict[str, object] = {ENTE: ente, **scored.points}
             if match.entity is not None:
                 record["popolazione"] = float(population_class(
@@ -221,6 +229,7 @@ def prepare(
     mapping: Mapping[str, str] | None = None,
     sheet: str | None = None,
     remembered: Callable[[str], Mapping[str, str]] | None = None,
+    renames: Mapping[str, str] | None = None,
 ) -> Preview:
     """Read and check an uploaded file; raises ``workbook.FileRejected`` if unreadable.
 
@@ -228,6 +237,8 @@ def prepare(
     or ``""`` to ignore it: the user's answer for columns the app did not
     recognise. ``remembered`` returns the mapping saved for a layout (see
     ``Store.mapping``): a file laid out like an earlier one needs no questions.
+    ``renames`` maps an entity name as written in the file to the official name
+    the user picked for it.
     """
     aliases = matrix_aliases()
 
@@ -260,16 +271,17 @@ def prepare(
     for header, target in chosen.items():
         aliases[normalise_text(header)] = target
     if detected == "responses":
-        preview = _prepare_responses(table, questionnaire)
+        preview = _prepare_responses(table, questionnaire, renames or {})
     else:
-        preview = _prepare_matrix(table, aliases)
+        preview = _prepare_matrix(table, aliases, renames or {})
     preview.filename = filename
     preview.sha256 = hashlib.sha256(data).hexdigest()
     preview.sheets = [t.sheet or "" for t in tables]
     return preview
 
 
-def _prepare_matrix(table: Table, aliases: Mapping[str, str]) -> Preview:
+def _prepare_matrix(table: Table, aliases: Mapping[str, str],
+                    renames: Mapping[str, str]) -> Preview:
     keys = [c.key for c in load_criteria()]
     columns: dict[str, str] = {}
     index: dict[str, int] = {}
@@ -295,12 +307,16 @@ def _prepare_matrix(table: Table, aliases: Mapping[str, str]) -> Preview:
         for row_number, values in table.rows:
             record: dict[str, object] = {}
             ente = str(values[index[ENTE]] or "").strip()
+            ente = renames.get(ente, ente)
             if not ente:
                 if any(v not in (None, "") for v in values):
                     problems.append(_problem("error", "ingest.missing_entity", table,
                                              columns[ENTE], row_number))
                 continue
             record[ENTE] = ente
+            warning = _name_warning(table, columns[ENTE], row_number, ente)
+            if warning is not None:
+                problems.append(warning)
             row_ok = True
             for key in keys:
                 if key not in index:

@@ -14,7 +14,7 @@ from metrodigital.workbook import FileRejected
 from ui.auth import editor_gate, refusal_text
 from ui.common import close_page, open_page
 from ui.matrix import ranking_table
-from ui.upload import mapping_editor, problem_report, waves_table
+from ui.upload import mapping_editor, name_resolver, problem_report, sheet_picker, waves_table
 
 page = open_page("upload.title")
 lang, store = page.lang, page.store
@@ -38,9 +38,13 @@ if decision.allowed:
         data = upload.getvalue()
         try:
             first = prepare(data, upload.name, remembered=store.mapping)
+            sheet = sheet_picker(first, lang)
             mapping = mapping_editor(first, lang)
-            preview = prepare(data, upload.name, mapping=mapping, remembered=store.mapping) \
-                if mapping else first
+            renames = name_resolver(first, lang)
+            preview = first
+            if mapping or renames or sheet != first.sheet:
+                preview = prepare(data, upload.name, mapping=mapping, renames=renames,
+                                  sheet=sheet, remembered=store.mapping)
         except FileRejected as rejected:
             st.error(t("upload.rejected", lang), icon=":material/block:")
             st.text("\n".join(p.message(lang) for p in rejected.problems))

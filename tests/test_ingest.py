@@ -237,3 +237,25 @@ def test_a_broken_formula_in_an_ignored_column_does_not_block(store: Store) -> N
     places = [p.place() for p in preview.errors]
     assert "Sheet!C3" in places
     assert not any(place.endswith("J2") for place in places)
+
+
+def test_the_right_sheet_is_found_and_another_can_be_picked(store: Store) -> None:
+    from openpyxl import Workbook as _Workbook
+
+    book = _Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "Note"
+    notes.append(["Questo foglio contiene solo note"])
+    data_sheet = book.create_sheet("Matrice")
+    data_sheet.append(["ente", *criterion_keys()])
+    for row in seed_rows()[:4]:
+        data_sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    preview = prepare(out.getvalue(), "due_fogli.xlsx")
+    assert preview.sheet == "Matrice" and preview.sheets == ["Note", "Matrice"]
+    assert not preview.errors and len(preview.matrix) == 4
+    other = prepare(out.getvalue(), "due_fogli.xlsx", sheet="Note")
+    assert other.sheet == "Note"
+    assert any(p.code == "ingest.missing_column" for p in other.errors)

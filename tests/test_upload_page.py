@@ -95,3 +95,18 @@ def test_an_unreadable_file_is_refused_with_a_reason(address: None) -> None:
     app.file_uploader[0].set_value(("rotto.xlsx", b"PK\x03\x04 not really a zip", XLSX)).run()
     assert not app.exception
     assert app.error and "cannot be read" in app.error[0].body
+
+
+def test_an_unknown_name_can_be_resolved_to_a_comune(address: None) -> None:
+    st_config.set_option("server.address", "localhost")
+    app = open_upload()
+    rows = seed_rows()[:3]
+    rows[0][0] = "Comune di Pinerol"  # a typo
+    app.file_uploader[0].set_value(("m.xlsx", xlsx([["ente", *criterion_keys()], *rows]),
+                                    XLSX)).run()
+    assert "«Comune di Pinerol»" in texts(app)
+    resolver = next(s for s in app.selectbox if s.label == "«Comune di Pinerol» corrisponde a")
+    assert "Pinerolo" in resolver.options
+    resolver.set_value("Pinerolo").run()
+    assert not app.exception
+    assert any(s.body.startswith("Nessun problema: 3 enti") for s in app.success)

@@ -8,6 +8,7 @@ from metrodigital.criteria import load_criteria
 from metrodigital.i18n import Lang, fmt_number, t
 from metrodigital.ingest import ENTE, Preview
 from metrodigital.store import Store
+from metrodigital.territory import match_entity
 
 
 def problem_report(preview: Preview, lang: Lang) -> None:
@@ -60,3 +61,31 @@ def waves_table(store: Store, lang: Lang) -> None:
         for w in store.waves()
     ]
     st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def sheet_picker(preview: Preview, lang: Lang) -> str | None:
+    """With several sheets: the one the app chose, or the one the user picks."""
+    if len(preview.sheets) < 2:
+        return preview.sheet
+    return st.selectbox(t("upload.sheet", lang), preview.sheets,
+                        index=preview.sheets.index(preview.sheet or ""),
+                        help=t("upload.sheet_help", lang), key=f"_sheet_{preview.sha256}")
+
+
+def name_resolver(preview: Preview, lang: Lang) -> dict[str, str]:
+    """For each name that is not a known Comune or Unione: pick one, or keep it as is."""
+    unknown = list(dict.fromkeys(
+        str(p.params["name"]) for p in preview.warnings
+        if p.code.startswith("territory.unknown") and "name" in p.params))
+    if not unknown:
+        return {}
+    st.markdown(f"**{t('upload.names_title', lang)}**")
+    renames: dict[str, str] = {}
+    keep = t("upload.keep_name", lang)
+    for name in unknown:
+        options = [keep, *match_entity(name).candidates]
+        choice = st.selectbox(t("upload.name_choice", lang, name=name[:80]), options,
+                              key=f"_rename_{preview.sha256}_{name}")
+        if choice != keep:
+            renames[name] = choice
+    return renames
