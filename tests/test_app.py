@@ -61,8 +61,10 @@ def test_a_slider_move_updates_ranking_selection_and_link() -> None:
 
 def test_shares_are_shown_in_italian_format() -> None:
     app = open_app()
-    caption = next(c.value for c in app.caption if c.value.startswith("Quote nominali"))
-    assert "Servizi 17,2%" in caption and "somma dei pesi 29" in caption
+    caption = next(c.value for c in app.caption if c.value.startswith("Quota nominale"))
+    assert "somma dei pesi 29" in caption
+    # beside each weight: nominal share → real influence (share of the score's variance)
+    assert "Servizi 17,2% → 67,3%" in caption
 
 
 def test_reset_restores_the_sources_weights() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -13,7 +14,7 @@ from metrodigital.paths import database_path
 from metrodigital.scenario import PARAM_LANG, Note, Scenario, scenario_to_params
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError
 from ui.links import enter_page, is_fresh_page, seed, write_to_link
-from ui.sidebar import add_link_notes, link_notes, scenario_sidebar
+from ui.sidebar import add_link_notes, link_notes, scenario_sidebar, weights_caption
 
 # Every page, as (script path, catalogue key of its label, icon).
 PAGES = (
@@ -38,6 +39,7 @@ class Frame:
     scenario: Scenario
     nav: DeltaGenerator
     notes: DeltaGenerator
+    shares: DeltaGenerator
 
 
 def open_page(title_key: str) -> Frame:
@@ -63,12 +65,12 @@ def open_page(title_key: str) -> Frame:
     except StoreError as error:  # e.g. the database file is locked by another program
         st.error(t("store.unavailable", lang, detail=str(error)), icon=":material/error:")
         st.stop()
-    scenario = scenario_sidebar(store, lang)
+    scenario, shares = scenario_sidebar(store, lang)
     if is_fresh_page() and bad_lang:
         add_link_notes([Note("params.bad_lang", {"value": linked_lang[-1][:40]})])
     st.title(t(title_key, lang))
     notes = st.container()  # filled last, when every control has read the link
-    return Frame(lang, store, scenario, nav, notes)
+    return Frame(lang, store, scenario, nav, notes, shares)
 
 
 def scenario_query(scenario: Scenario, lang: Lang) -> dict[str, str | list[str]]:
@@ -86,8 +88,11 @@ def share_url(scenario: Scenario, lang: Lang) -> str:
     return urlunsplit(here._replace(path=here.path or "/", query=query))
 
 
-def close_page(frame: Frame, scenario: Scenario | None = None) -> None:
-    """Navigation links and the share box, both carrying the final scenario."""
+def close_page(frame: Frame, scenario: Scenario | None = None,
+               points: pd.DataFrame | None = None) -> None:
+    """Navigation links and the share box, both carrying the final scenario; the weights'
+    shares, with their real influence when the page passes the wave's ``points``."""
+    weights_caption(frame.shares, scenario or frame.scenario, frame.lang, points)
     with frame.notes:
         link_notes(frame.lang)
     query = scenario_query(scenario or frame.scenario, frame.lang)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from metrodigital.criteria import load_criteria, seed_weights
 from metrodigital.explain import note_text
 from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
+from metrodigital.robustness import effective_weights
 from metrodigital.scenario import (
     DEFAULT_TOP,
     PARAM_NORMALISATION,
@@ -33,7 +36,7 @@ def _reset_weights() -> None:
         st.session_state[c.code] = int(c.seed_weight)
 
 
-def scenario_sidebar(store: Store, lang: Lang) -> Scenario:
+def scenario_sidebar(store: Store, lang: Lang) -> tuple[Scenario, DeltaGenerator]:
     """Draw the wave, weight, N and tie-rule controls; return the scenario they set.
 
     On a session's first run every control takes its value from the link;
@@ -69,13 +72,7 @@ def scenario_sidebar(store: Store, lang: Lang) -> Scenario:
                        seed=int(c.seed_weight), param=c.code),
             )
             write_to_link(c.code, [str(weights[c.key])], [str(int(c.seed_weight))])
-        total = sum(weights.values())
-        shares = ", ".join(
-            f"{c.label(lang)} {fmt_percent(weights[c.key] / total, lang)}"
-            for c in criteria if total and weights[c.key]
-        )
-        st.caption(t("sidebar.shares", lang, shares=shares or "—",
-                     total=fmt_number(total, lang)))
+        shares_box = st.empty()  # filled by weights_caption once the page knows the points
         st.button(t("sidebar.reset", lang), on_click=_reset_weights,
                   disabled=weights == seed_weights(), width="stretch")
 
@@ -112,7 +109,33 @@ def scenario_sidebar(store: Store, lang: Lang) -> Scenario:
         # set on the pages that use them; kept here so that every link carries them
         picks=linked.picks, spread=linked.spread, draws=linked.draws, seed=linked.seed,
         normalisation=Normalisation(normalisation),
-    )
+    ), shares_box
+
+
+def weights_caption(box: DeltaGenerator, scenario: Scenario, lang: Lang,
+                    points: pd.DataFrame | None = None) -> None:
+    """Each weight's nominal share w/Σw and, with the wave's points, its real influence
+    (its share of the score's variance)."""
+    total = scenario.total_weight
+    if not total:
+        box.caption(t("sidebar.shares", lang, shares="—", total=fmt_number(0, lang)))
+        return
+    keys = [c.key for c in load_criteria()]
+    influence = None
+    if points is not None and len(points) > 1:
+        influence = effective_weights(points[keys].to_numpy(dtype=float),
+                                      [scenario.weights[k] for k in keys],
+                                      criteria=keys).variance_share
+    parts = []
+    for i, c in enumerate(load_criteria()):
+        if not scenario.weights[c.key]:
+            continue
+        part = f"{c.label(lang)} {fmt_percent(scenario.weights[c.key] / total, lang)}"
+        if influence is not None:
+            part += f" → {fmt_percent(float(influence[i]), lang)}"
+        parts.append(part)
+    key = "sidebar.shares_influence" if influence is not None else "sidebar.shares"
+    box.caption(t(key, lang, shares=", ".join(parts), total=fmt_number(total, lang)))
 
 
 def criterion_code(key: str) -> str:
