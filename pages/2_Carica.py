@@ -9,12 +9,15 @@ from metrodigital.i18n import t
 from metrodigital.ingest import ImportBlocked, delete_wave, prepare, preview_selection, publish
 from metrodigital.roles import PermissionDenied
 from metrodigital.store import StoreError
+from metrodigital.paths import DATA_DIR
 from metrodigital.template import build_template
 from metrodigital.workbook import FileRejected
 from ui.auth import editor_gate, refusal_text
 from ui.common import close_page, open_page
 from ui.matrix import ranking_table
 from ui.upload import mapping_editor, name_resolver, problem_report, sheet_picker, waves_table
+
+EXAMPLE = DATA_DIR / "examples" / "risposte_sintetiche_2023.xlsx"
 
 page = open_page("upload.title")
 lang, store = page.lang, page.store
@@ -26,6 +29,12 @@ st.download_button(
     file_name="modello_questionario_metrodigital.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     help=t("upload.template_help", lang),
+)
+st.download_button(
+    t("upload.example", lang), data=EXAMPLE.read_bytes, icon=":material/science:",
+    file_name=EXAMPLE.name,
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    help=t("upload.example_help", lang),
 )
 st.subheader(t("upload.waves", lang))
 waves_table(store, lang)
