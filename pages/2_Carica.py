@@ -7,9 +7,9 @@ import streamlit as st
 from metrodigital.criteria import seed_weights
 from metrodigital.i18n import t
 from metrodigital.ingest import ImportBlocked, delete_wave, prepare, preview_selection, publish
+from metrodigital.paths import DATA_DIR
 from metrodigital.roles import PermissionDenied
 from metrodigital.store import StoreError
-from metrodigital.paths import DATA_DIR
 from metrodigital.template import build_template
 from metrodigital.workbook import FileRejected
 from ui.auth import editor_gate, refusal_text
