@@ -21,11 +21,13 @@ if selection.all_weights_zero:
     close_page(page)
     st.stop()
 
+tie_area = st.container()  # the tie status goes above the picker it depends on
 picks = pick_tied(selection, lang)
 if picks:
     scenario = replace(scenario, picks=picks)
     selection = evaluate(store, scenario)
-tie_box(selection, lang)
+with tie_area:
+    tie_box(selection, lang)
 normalisation_note(store, selection, lang)
 
 col_selected, col_cut, col_top = st.columns(3)
