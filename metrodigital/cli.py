@@ -56,16 +56,6 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with status 2 and a one-line reason (its default too)."""
 
 
-def _top(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} non è un numero intero") from None
-    if not 1 <= value <= TOP_MAX:
-        raise argparse.ArgumentTypeError(f"deve essere tra 1 e {TOP_MAX}")
-    return value
-
-
 def _ties(text: str) -> tuple[TieRule, tuple[str, ...]]:
     rule, _, rest = text.partition(":")
     if rule == "all" and not rest:
@@ -88,47 +78,41 @@ def _weights(text: str) -> dict[str, float]:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _scenario_options(command: argparse.ArgumentParser, *, ties: bool,
+                      robustness: bool) -> None:
+    """The options that describe a scenario, shared by rank, robustness and report."""
+    source = command.add_mutually_exclusive_group()
+    source.add_argument("--data", type=Path, help="matrice .csv/.xlsx con le colonne della fonte")
+    source.add_argument("--wave", help="ondata salvata nel database (nome o identificativo)")
+    command.add_argument("--weights", type=_weights, default={},
+                         help="pesi da cambiare, es. servizi=3,popolazione=2.5")
+    command.add_argument("--top", type=_bounded(1, TOP_MAX), default=DEFAULT_TOP,
+                         help="N enti da selezionare")
+    if ties:
+        command.add_argument("--ties", type=_ties, default=(TieRule.ALL, ()),
+                             help="regola di pareggio: all | criteria:k1,k2,...")
+    if robustness:
+        command.add_argument("--spread", type=_bounded(0, SPREAD_MAX), default=DEFAULT_SPREAD,
+                             help="variazione di ogni peso, ± punti")
+        command.add_argument("--draws", type=_bounded(1, 1_000_000), default=DEFAULT_DRAWS)
+        command.add_argument("--seed", type=_bounded(0, SEED_MAX), default=DEFAULT_SEED)
+    command.add_argument("--lang", choices=list(LANGUAGES), default="it")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m metrodigital", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     rank = commands.add_parser("rank", help="graduatoria e selezione di uno scenario")
-    source = rank.add_mutually_exclusive_group()
-    source.add_argument("--data", type=Path, help="matrice .csv/.xlsx con le colonne della fonte")
-    source.add_argument("--wave", help="ondata salvata nel database (nome o identificativo)")
-    rank.add_argument("--weights", type=_weights, default={},
-                      help="pesi da cambiare, es. servizi=3,popolazione=2.5")
-    rank.add_argument("--top", type=_top, default=DEFAULT_TOP, help="N enti da selezionare")
-    rank.add_argument("--ties", type=_ties, default=(TieRule.ALL, ()),
-                      help="regola di pareggio: all | criteria:k1,k2,...")
+    _scenario_options(rank, ties=True, robustness=False)
     rank.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    rank.add_argument("--lang", choices=list(LANGUAGES), default="it")
 
     robust = commands.add_parser("robustness", help="robustezza della selezione")
-    source = robust.add_mutually_exclusive_group()
-    source.add_argument("--data", type=Path, help="matrice .csv/.xlsx con le colonne della fonte")
-    source.add_argument("--wave", help="ondata salvata nel database (nome o identificativo)")
-    robust.add_argument("--weights", type=_weights, default={},
-                        help="pesi da cambiare, es. servizi=3,popolazione=2.5")
-    robust.add_argument("--top", type=_top, default=DEFAULT_TOP, help="N enti da selezionare")
-    robust.add_argument("--spread", type=_bounded(0, SPREAD_MAX), default=DEFAULT_SPREAD,
-                        help="variazione di ogni peso, ± punti")
-    robust.add_argument("--draws", type=_bounded(1, 1_000_000), default=DEFAULT_DRAWS)
-    robust.add_argument("--seed", type=_bounded(0, SEED_MAX), default=DEFAULT_SEED)
+    _scenario_options(robust, ties=False, robustness=True)
     robust.add_argument("--format", choices=["json"], default="json")
-    robust.add_argument("--lang", choices=list(LANGUAGES), default="it")
 
     report = commands.add_parser("report", help="rapporto Excel di uno scenario")
     report.add_argument("--out", type=Path, required=True, help="file .xlsx da scrivere")
-    source = report.add_mutually_exclusive_group()
-    source.add_argument("--data", type=Path, help="matrice .csv/.xlsx con le colonne della fonte")
-    source.add_argument("--wave", help="ondata salvata nel database (nome o identificativo)")
-    report.add_argument("--weights", type=_weights, default={})
-    report.add_argument("--top", type=_top, default=DEFAULT_TOP)
-    report.add_argument("--ties", type=_ties, default=(TieRule.ALL, ()))
-    report.add_argument("--spread", type=_bounded(0, SPREAD_MAX), default=DEFAULT_SPREAD)
-    report.add_argument("--draws", type=_bounded(1, 1_000_000), default=DEFAULT_DRAWS)
-    report.add_argument("--seed", type=_bounded(0, SEED_MAX), default=DEFAULT_SEED)
-    report.add_argument("--lang", choices=list(LANGUAGES), default="it")
+    _scenario_options(report, ties=True, robustness=True)
 
     validate = commands.add_parser("validate", help="controlla un file di questionari")
     validate.add_argument("file", type=Path)
