@@ -28,6 +28,7 @@ from metrodigital.criteria import criterion_keys, seed_weights
 from metrodigital.explain import note_text, tie_sentence
 from metrodigital.i18n import LANGUAGES, normalise_lang, t
 from metrodigital.paths import database_path
+from metrodigital.quotas import Quota, parse_quota
 from metrodigital.ranking import Selection, evaluate
 from metrodigital.report import build_report
 from metrodigital.roles import Actor, AuthConfig
@@ -71,6 +72,13 @@ def _ties(text: str) -> tuple[TieRule, tuple[str, ...]]:
     raise argparse.ArgumentTypeError("usare 'all' oppure 'criteria:k1,k2,...'")
 
 
+def _quota(text: str) -> Quota:
+    quota = parse_quota(text)
+    if quota is None:
+        raise argparse.ArgumentTypeError("usare per esempio pop1>=2, pop3<=5 o zona9>=1")
+    return quota
+
+
 def _weights(text: str) -> dict[str, float]:
     try:
         return parse_weight_overrides(text)
@@ -91,6 +99,8 @@ def _scenario_options(command: argparse.ArgumentParser, *, ties: bool,
     if ties:
         command.add_argument("--ties", type=_ties, default=(TieRule.ALL, ()),
                              help="regola di pareggio: all | criteria:k1,k2,...")
+        command.add_argument("--quota", type=_quota, action="append", default=[],
+                             help="quota, ripetibile: pop1>=2, pop3<=5, zona9>=1")
     if robustness:
         command.add_argument("--spread", type=_bounded(0, SPREAD_MAX), default=DEFAULT_SPREAD,
                              help="variazione di ogni peso, ± punti")
@@ -187,7 +197,8 @@ def run_report(args: argparse.Namespace) -> int:
         rule, tie_criteria = args.ties
         scenario = Scenario(weights={**seed_weights(), **args.weights}, top=args.top, ties=rule,
                             tie_criteria=tie_criteria, wave=wave_slug, spread=args.spread,
-                            draws=args.draws, seed=args.seed)
+                            draws=args.draws, seed=args.seed,
+                            quotas=tuple(dict.fromkeys(args.quota)))
         selection = evaluate(store, scenario)
         robustness = analyse(store, scenario) if scenario.total_weight else None
         wave = store.wave(wave_slug)
@@ -306,6 +317,7 @@ def selection_json(selection: Selection, warnings: list[str], lang: str) -> dict
             "weights": {k: _number(w) for k, w in scenario.weights.items()},
             "top": scenario.top,
             "ties": scenario.ties_label(),
+            "quotas": [q.code for q in scenario.quotas],
         },
         "ties": {
             "at_cutoff": ties.at_cutoff,
@@ -364,9 +376,12 @@ def run_rank(args: argparse.Namespace) -> int:
     store, wave, warnings = _open_store(args, lang)
     try:
         rule, tie_criteria = args.ties
+        if len({q.kind for q in args.quota}) > 1:
+            raise CliFailure(t("params.bad_quota", lang, value=" ".join(
+                q.code for q in args.quota)))
         scenario = Scenario(
             weights={**seed_weights(), **args.weights}, top=args.top, ties=rule,
-            tie_criteria=tie_criteria, wave=wave,
+            tie_criteria=tie_criteria, wave=wave, quotas=tuple(dict.fromkeys(args.quota)),
         )
         selection = evaluate(store, scenario)
     finally:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from metrodigital.criteria import criterion
 from metrodigital.i18n import fmt_number, t
+from metrodigital.quotas import Quota
 from metrodigital.ranking import Selection
 from metrodigital.scenario import Note
 
@@ -47,3 +48,23 @@ def tie_sentence(selection: Selection, lang: str) -> str:
     body = t(f"ties.{ties.outcome}", lang, n=n, top=top, included=included, excluded=excluded,
              criteria=criteria, slots=ties.slots)
     return f"{head} {body}"
+
+
+def quota_text(quota: Quota, lang: str) -> str:
+    """ "almeno 2 enti di classe di popolazione 1"."""
+    label = t(f"quotas.label_{quota.kind}", lang, group=quota.group)
+    return t(f"quotas.{quota.bound}", lang, k=quota.k, label=label)
+
+
+def quota_sentences(selection: Selection, lang: str) -> list[str]:
+    """Who left and who entered the selection because of a quota, and why."""
+    outcome = selection.quota
+    if outcome is None or not outcome.feasible:
+        return []
+    names = selection.table.set_index("entity_id")["ente"].map(short_name)
+    return [
+        *(t("quotas.displaced", lang, ente=names[e], quota=quota_text(q, lang))
+          for e, q in outcome.displaced),
+        *(t("quotas.promoted", lang, ente=names[e], quota=quota_text(q, lang))
+          for e, q in outcome.promoted),
+    ]

@@ -17,8 +17,10 @@ import pandas as pd
 
 from metrodigital.criteria import criterion_keys, seed_weights
 from metrodigital.questionnaire import default_questionnaire
+from metrodigital.quotas import UNKNOWN_ZONE, GroupKind, QuotaOutcome, apply_quotas
 from metrodigital.scenario import Normalisation, Note, Scenario, TieRule
 from metrodigital.store import Store
+from metrodigital.territory import match_entity
 
 TieOutcome = Literal[
     "none",  # no tie straddles the cut-off
@@ -77,6 +79,7 @@ class Selection:
     points: pd.DataFrame
     ties: TieStatus
     notes: list[Note] = field(default_factory=list)
+    quota: QuotaOutcome | None = None
 
     @property
     def selected_ids(self) -> list[str]:
@@ -209,8 +212,40 @@ def evaluate(store: Store, scenario: Scenario) -> Selection:
     table = ranking.table.copy()
     table["seed_rank"] = table["entity_id"].map(seed_rank).astype("int64")
     table["rank_change"] = table["seed_rank"] - table["rank"]
+    quota = None
+    if scenario.quotas and scenario.total_weight:
+        quota = _apply_quotas(store, scenario, ranking, set(selected[selected].index))
+        if quota.feasible:
+            selected = pd.Series(False, index=table["entity_id"].values)
+            selected[list(quota.selected)] = True
+            ties = TieStatus("none")  # the quotas decided who takes each place
+            notes.append(Note("quotas.applied"))
+            scores = table.set_index("entity_id")["score"]
+            inside = {scores[e] for e in quota.selected}
+            split = [e for e in table["entity_id"] if not selected[e] and scores[e] in inside]
+            if split:  # equal scores on both sides: say that ranking order decided
+                names = table.set_index("entity_id")["ente"]
+                notes.append(Note("quotas.tie_split", {"names": ", ".join(names[e]
+                                                                      for e in split)}))
+        else:
+            notes.append(Note("quotas.infeasible"))
     table["selected"] = table["entity_id"].map(selected).astype(bool)
     table["tied_at_cutoff"] = table["entity_id"].isin(ties.entity_ids)
     contributions = ranking.contributions.reset_index(drop=True)
     table = pd.concat([table, contributions], axis=1)
-    return Selection(scenario, table, ranking.points, ties, notes)
+    return Selection(scenario, table, ranking.points, ties, notes, quota)
+
+
+def _apply_quotas(store: Store, scenario: Scenario, ranking: Ranking,
+                  baseline: set[str]) -> QuotaOutcome:
+    """The quota selection, groups by population class (raw points) or zona omogenea."""
+    raw = ranking if scenario.normalisation is Normalisation.RAW else rank(
+        store, scenario.wave, dict(scenario.weights))
+    classes = raw.points["popolazione"]
+    groups: dict[str, dict[GroupKind, int]] = {}
+    for entity_id, ente in zip(ranking.table["entity_id"], ranking.table["ente"], strict=True):
+        entity = match_entity(ente).entity
+        zona = entity.zona_omogenea if entity is not None else None
+        groups[entity_id] = {"pop": int(classes[entity_id]), "zona": zona or UNKNOWN_ZONE}
+    return apply_quotas(list(ranking.table["entity_id"]), groups, scenario.top,
+                        list(scenario.quotas), baseline)

@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from metrodigital import __version__
 from metrodigital.analysis import RobustnessReport, tipping_sentence
 from metrodigital.criteria import load_criteria
-from metrodigital.explain import tie_sentence
+from metrodigital.explain import quota_sentences, quota_text, tie_sentence
 from metrodigital.i18n import t
 from metrodigital.ranking import Selection
 from metrodigital.store import Wave
@@ -73,6 +73,11 @@ def build_report(selection: Selection, wave: Wave, robustness: RobustnessReport 
         [t("report.top", lang), scenario.top],
         [t("report.ties", lang), scenario.ties_label()],
         [t("report.tie_status", lang), tie_sentence(selection, lang)],
+        [t("report.quotas", lang), "; ".join(quota_text(q, lang) for q in scenario.quotas)
+         or "—"],
+        *([t("report.quota_effect", lang), line] for line in quota_sentences(selection, lang)),
+        [t("report.normalisation", lang),
+         t(f"sidebar.normalisation_{scenario.normalisation}", lang)],
         [t("report.created", lang), (now or datetime.now()).strftime("%Y-%m-%d %H:%M")],
         [t("report.version", lang), __version__],
         [t("report.link", lang), link],

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from metrodigital.criteria import load_criteria, seed_weights
+from metrodigital.quotas import Quota, parse_quota
 from metrodigital.store import SEED_WAVE_SLUG
 
 WEIGHT_MIN = 0
@@ -69,6 +70,7 @@ class Scenario:
     draws: int = DEFAULT_DRAWS
     seed: int = DEFAULT_SEED
     normalisation: Normalisation = Normalisation.RAW
+    quotas: tuple[Quota, ...] = ()
 
     def with_weights(self, **overrides: float) -> Scenario:
         return replace(self, weights={**self.weights, **overrides})
@@ -101,6 +103,7 @@ PARAM_SPREAD = "k"
 PARAM_DRAWS = "draws"
 PARAM_SEED = "seed"
 PARAM_NORMALISATION = "norm"
+PARAM_QUOTAS = "q"
 
 
 def weight_params() -> dict[str, str]:
@@ -213,9 +216,17 @@ def scenario_from_params(
         except ValueError:
             notes.append(Note("params.bad_value", {"param": PARAM_NORMALISATION,
                                                    "value": _quote(raw), "default": "raw"}))
+    quotas: list[Quota] = []
+    for raw in _all(params.get(PARAM_QUOTAS, [])):
+        quota = parse_quota(raw)
+        if quota is None or (quotas and quota.kind != quotas[0].kind):
+            notes.append(Note("params.bad_quota", {"value": _quote(raw)}))
+        elif quota not in quotas:
+            quotas.append(quota)
     scenario = Scenario(
         weights=weights, top=top, ties=ties, tie_criteria=tuple(tie_criteria), picks=picks,
         wave=wave, spread=spread, draws=draws, seed=seed, normalisation=normalisation,
+        quotas=tuple(quotas),
     )
     return scenario, notes
 
@@ -262,6 +273,8 @@ def scenario_to_params(
             params[name] = str(value)
     if scenario.normalisation is not Normalisation.RAW:
         params[PARAM_NORMALISATION] = str(scenario.normalisation)
+    if scenario.quotas:
+        params[PARAM_QUOTAS] = [q.code for q in scenario.quotas]
     return params
 
 

@@ -184,3 +184,20 @@ def test_normalisation_from_the_link_shows_what_changes_against_raw_points() -> 
     bad = open_app(norm="zscore")
     assert bad.radio(key="norm").value == "raw"
     assert any("«norm»" in note for note in notes(bad))
+
+
+def test_quotas_from_the_link_say_who_was_displaced_and_why() -> None:
+    app = open_app(q=["pop1>=2"])
+    assert app.text_input(key="q").value == "pop1>=2"
+    body = app.info[0].body
+    assert "Le quote decidono chi occupa i posti" in body
+    assert "Angrogna entra nella selezione per la quota «almeno 2 enti di classe di " \
+        "popolazione 1»" in body
+    assert "esce dalla selezione" in body
+    assert metric(app, "Enti selezionati") == "12"
+    app.text_input(key="q").set_value("pop1>=2, zona3<=1, boh").run()
+    assert any("«zona3<=1» non è una quota valida" in c.value for c in app.caption)
+    assert any("«boh» non è una quota valida" in c.value for c in app.caption)
+    assert app.query_params["q"] == "pop1>=2"
+    infeasible = open_app(q=["pop1>=30"])
+    assert "Nessuna selezione rispetta tutte le quote" in infeasible.info[0].body

@@ -29,7 +29,7 @@ def test_json_has_the_documented_shape_and_the_tie(capsys: pytest.CaptureFixture
     out = run_json(capsys)
     assert set(out) >= {"scenario", "ranking", "warnings"}
     assert out["scenario"] == {"wave": "metrodigital-2023", "weights": seed_weights(),
-                               "top": 12, "ties": "all"}
+                               "top": 12, "ties": "all", "quotas": []}
     ranking = out["ranking"]
     assert len(ranking) == 36
     assert set(ranking[0]) == {"rank", "ente", "score", "selected", "tied_at_cutoff",
@@ -260,3 +260,13 @@ def test_robustness_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str],
     with pytest.raises(SystemExit) as exit_info:
         main(["robustness", *args])
     assert exit_info.value.code == 2
+
+
+def test_rank_with_a_quota(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_json(capsys, "--quota", "pop1>=2")
+    assert out["scenario"]["quotas"] == ["pop1>=2"]
+    selected = [r["ente"] for r in out["ranking"] if r["selected"]]
+    assert len(selected) == 12 and "Comune di Angrogna" in selected
+    assert any("Le quote decidono" in w for w in out["warnings"])
+    with pytest.raises(SystemExit):
+        main(["rank", "--quota", "pop1=2"])

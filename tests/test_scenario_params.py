@@ -106,3 +106,16 @@ def test_weight_overrides_for_the_cli() -> None:
     for bad in ["servizi", "foo=1", "servizi=-1", "servizi=abc", "servizi=nan"]:
         with pytest.raises(ValueError):
             parse_weight_overrides(bad)
+
+
+def test_quotas_round_trip_and_bad_ones_are_noted() -> None:
+    from metrodigital.quotas import parse_quota
+
+    scenario = Scenario(quotas=(parse_quota("pop1>=2"), parse_quota("pop3<=5")))  # type: ignore[arg-type]
+    params = scenario_to_params(scenario)
+    assert params["q"] == ["pop1>=2", "pop3<=5"]
+    parsed, notes = scenario_from_params(params)
+    assert parsed == scenario and notes == []
+    mixed, notes = scenario_from_params({"q": ["pop1>=2", "zona9<=1", "<b>"]})
+    assert [q.code for q in mixed.quotas] == ["pop1>=2"]
+    assert [n.code for n in notes] == ["params.bad_quota", "params.bad_quota"]

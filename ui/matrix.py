@@ -9,7 +9,7 @@ import streamlit as st
 
 from metrodigital.compare import compare
 from metrodigital.criteria import load_criteria
-from metrodigital.explain import short_name, tie_sentence
+from metrodigital.explain import note_text, quota_sentences, short_name, tie_sentence
 from metrodigital.i18n import Lang, fmt_number, t
 from metrodigital.ranking import Selection, evaluate
 from metrodigital.scenario import PARAM_PICKS, Normalisation, Note, TieRule
@@ -19,7 +19,13 @@ from ui.sidebar import add_link_notes
 
 
 def tie_box(selection: Selection, lang: Lang) -> None:
-    """The tie status, prominent when a tie straddles the cut-off."""
+    """The tie status, prominent when a tie straddles the cut-off; what the quotas did."""
+    if selection.quota is not None:
+        lines = [note_text(n, lang) for n in selection.notes if n.code.startswith("quotas.")]
+        lines += quota_sentences(selection, lang)
+        st.info("  \n".join(lines), icon=":material/rule:")
+        if selection.quota.feasible:
+            return
     sentence = tie_sentence(selection, lang)
     if selection.ties.at_cutoff:
         st.warning(sentence, icon=":material/balance:")

@@ -7,12 +7,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from metrodigital.criteria import load_criteria, seed_weights
-from metrodigital.explain import note_text
+from metrodigital.explain import note_text, quota_text
 from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
+from metrodigital.quotas import Quota, parse_quota
 from metrodigital.robustness import effective_weights
 from metrodigital.scenario import (
     DEFAULT_TOP,
     PARAM_NORMALISATION,
+    PARAM_QUOTAS,
     PARAM_TIE_CRITERIA,
     PARAM_TIES,
     PARAM_TOP,
@@ -89,6 +91,13 @@ def scenario_sidebar(store: Store, lang: Lang) -> tuple[Scenario, DeltaGenerator
                         help=t("sidebar.top_help", lang))
         write_to_link(PARAM_TOP, [str(top)], [str(DEFAULT_TOP)])
 
+        seed(PARAM_QUOTAS, ", ".join(q.code for q in linked.quotas))
+        quota_text = st.text_input(t("sidebar.quotas", lang), key=PARAM_QUOTAS,
+                                   help=t("sidebar.quotas_help", lang),
+                                   placeholder="pop1>=2, pop3<=5")
+        quotas = _quotas_from_text(quota_text, lang)
+        write_to_link(PARAM_QUOTAS, [q.code for q in quotas])
+
         seed(PARAM_TIES, linked.ties.value)
         rule = st.radio(t("sidebar.ties", lang), options=[r.value for r in TieRule],
                         format_func=lambda r: t(f"sidebar.ties_{r}", lang), key=PARAM_TIES,
@@ -108,8 +117,25 @@ def scenario_sidebar(store: Store, lang: Lang) -> tuple[Scenario, DeltaGenerator
         tie_criteria=tuple(codes[code].key for code in tie_codes), wave=str(wave),
         # set on the pages that use them; kept here so that every link carries them
         picks=linked.picks, spread=linked.spread, draws=linked.draws, seed=linked.seed,
-        normalisation=Normalisation(normalisation),
+        normalisation=Normalisation(normalisation), quotas=tuple(quotas),
     ), shares_box
+
+
+def _quotas_from_text(text: str, lang: Lang) -> list[Quota]:
+    """The quotas typed in the sidebar; what cannot be read is said under the box."""
+    quotas: list[Quota] = []
+    for part in (p.strip() for p in text.replace(";", ",").split(",")):
+        if not part:
+            continue
+        quota = parse_quota(part)
+        if quota is None or (quotas and quota.kind != quotas[0].kind):
+            st.caption(t("sidebar.bad_quota", lang, value=part[:40]))
+            continue
+        if quota not in quotas:
+            quotas.append(quota)
+    if quotas:
+        st.caption("; ".join(quota_text(q, lang) for q in quotas))
+    return quotas
 
 
 def weights_caption(box: DeltaGenerator, scenario: Scenario, lang: Lang,
