@@ -39,6 +39,8 @@ st.dataframe(report_frame(report, lang), hide_index=True, width="stretch",
              column_config={t("robustness.col_best", lang): st.column_config.NumberColumn(
                  help=t("robustness.bounds_help", lang))})
 st.caption(t("robustness.ties_note", lang))
+if scenario.quotas:
+    st.caption(t("robustness.no_quotas", lang))
 
 st.subheader(t("robustness.tipping_title", lang))
 st.caption(t("robustness.tipping_caption", lang))

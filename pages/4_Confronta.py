@@ -1,5 +1,7 @@
 """METRODIGITAL — the Compare page: saved scenarios, and two scenarios side by side."""
 
+from urllib.parse import parse_qs
+
 import streamlit as st
 
 from metrodigital.compare import compare, delete_scenario, save_scenario, saved_scenarios
@@ -55,6 +57,10 @@ if saved:
                    t("upload.col_uploaded", lang): s.created_at.strftime("%d/%m/%Y %H:%M"),
                    t("upload.col_by", lang): s.created_by} for s in saved],
                  hide_index=True, width="stretch")
+    for item in saved:  # loading a saved scenario = opening its link on the Matrix page
+        st.page_link("app.py", label=t("compare.open", lang, name=item.name),
+                     icon=":material/open_in_new:",
+                     query_params=parse_qs(item.query) | ({"lang": lang} if lang != "it" else {}))
 else:
     st.caption(t("compare.none_saved", lang))
 if may_edit:

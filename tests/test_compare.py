@@ -78,5 +78,7 @@ def test_compare_page_against_the_source_and_saving() -> None:
         next(b for b in app.button if b.label == "Salva lo scenario").click().run()
         assert not app.exception
         assert "Servizi a 3" in app.selectbox[1].options
+        opened = [link for link in app.get("page_link") if "Servizi a 3" in link.proto.label]
+        assert opened and "ser" in opened[0].proto.query_string
     finally:
         st_config.set_option("server.address", previous)
