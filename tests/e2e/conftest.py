@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +11,6 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, PROJECT_DIR, streamlit_server
 
 ARTIFACTS = PROJECT_DIR / "artifacts"
-
-pytestmark = pytest.mark.browser
-
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
@@ -54,5 +50,3 @@ def screenshot(page: Page, name: str) -> Path:
     page.screenshot(path=str(path))
     return path
 
-
-os.environ.setdefault("PLAYWRIGHT_BROWSERS_PATH", "0")
