@@ -41,7 +41,7 @@ waves_table(store, lang)
 
 if decision.allowed:
     st.subheader(t("upload.new", lang))
-    upload = st.file_uploader(t("upload.file", lang), type=["xlsx", "csv", "ods"],
+    upload = st.file_uploader(t("upload.file", lang), type=["xlsx", "csv"],
                               help=t("upload.file_help", lang))
     if upload is not None:
         data = upload.getvalue()
