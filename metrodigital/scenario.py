@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TypeVar
 
 from metrodigital.criteria import load_criteria, seed_weights
 from metrodigital.quotas import Quota, parse_quota
@@ -29,6 +30,9 @@ DEFAULT_SEED = 20230321  # the date of the source's report: any fixed seed repro
 SEED_MAX = 2**31 - 1
 # Longest raw value quoted back to the user in a note; longer ones are cut.
 _QUOTE_MAX = 40
+
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class Normalisation(StrEnum):
@@ -172,13 +176,8 @@ def scenario_from_params(
         else:
             top = value
 
-    ties = defaults.ties
-    if PARAM_TIES in params:
-        raw = _last(params[PARAM_TIES])
-        try:
-            ties = TieRule(raw)
-        except ValueError:
-            notes.append(Note("params.bad_ties", {"value": _quote(raw)}))
+    ties = _choice(params, PARAM_TIES, TieRule, defaults.ties, notes,
+                   Note("params.bad_ties", {"value": ""}))
 
     by_code = weight_params()
     tie_criteria: list[str] = []
@@ -208,14 +207,9 @@ def scenario_from_params(
                                                "default": DEFAULT_DRAWS}))
         draws = DEFAULT_DRAWS
     seed = _whole(params, PARAM_SEED, 0, SEED_MAX, DEFAULT_SEED, notes)
-    normalisation = Normalisation.RAW
-    if PARAM_NORMALISATION in params:
-        raw = _last(params[PARAM_NORMALISATION])
-        try:
-            normalisation = Normalisation(raw)
-        except ValueError:
-            notes.append(Note("params.bad_value", {"param": PARAM_NORMALISATION,
-                                                   "value": _quote(raw), "default": "raw"}))
+    normalisation = _choice(
+        params, PARAM_NORMALISATION, Normalisation, Normalisation.RAW, notes,
+        Note("params.bad_value", {"param": PARAM_NORMALISATION, "value": "", "default": "raw"}))
     quotas: list[Quota] = []
     for raw in _all(params.get(PARAM_QUOTAS, [])):
         quota = parse_quota(raw)
@@ -229,6 +223,20 @@ def scenario_from_params(
         quotas=tuple(quotas),
     )
     return scenario, notes
+
+
+def _choice(params: Mapping[str, str | Sequence[str]], name: str, kind: type[E], default: E,
+            notes: list[Note], bad: Note) -> E:
+    """A parameter naming one of ``kind``'s values, or ``default`` and the ``bad`` note
+    (its ``value`` filled with what the link said)."""
+    if name not in params:
+        return default
+    raw = _last(params[name])
+    try:
+        return kind(raw)
+    except ValueError:
+        notes.append(Note(bad.code, {**bad.params, "value": _quote(raw)}))
+        return default
 
 
 def _whole(params: Mapping[str, str | Sequence[str]], name: str, low: int, high: int,
