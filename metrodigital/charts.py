@@ -101,6 +101,7 @@ def _contributions_spec(lang: str, keys: tuple[str, ...]) -> dict[str, Any]:
     spec = chart.to_dict()  # validated here, once
     spec.pop("data", None)
     spec.pop("datasets", None)
+    spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
     return spec
 
 

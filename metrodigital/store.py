@@ -154,33 +154,19 @@ _MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
+# Scores, competition ranks, points and contributions in one query. ``{points}`` is the
+# normalised points expression, one of ``_NORMALISED`` (never user text); only min–max
+# needs the window over each criterion, so the other two plan without it.
 _RANK_SQL = """
 WITH weight AS (
     SELECT unnest($keys) AS criterion_key, unnest($weights) AS weight,
-           unnest($maxima) AS max_points
-),
-raw AS (
-    SELECT p.entity_id, c.position, p.criterion_key, p.points, w.weight, w.max_points
-    FROM points AS p
-    JOIN weight AS w USING (criterion_key)
-    JOIN criteria AS c ON c.key = p.criterion_key
-    WHERE p.wave_id = $wave_id
-),
-normalised AS (
-    SELECT entity_id, position, weight,
-           CASE $normalisation
-               WHEN 'share' THEN points / nullif(max_points, 0)
-               WHEN 'minmax' THEN coalesce(
-                   (points - min(points) OVER per_criterion)
-                   / nullif(max(points) OVER per_criterion - min(points) OVER per_criterion, 0),
-                   0)
-               ELSE points
-           END AS points
-    FROM raw
-    WINDOW per_criterion AS (PARTITION BY criterion_key)
+           unnest($maxima) AS max_points, unnest(range(len($keys))) AS position
 ),
 contribution AS (
-    SELECT entity_id, position, points, points * weight AS contribution FROM normalised
+    SELECT p.entity_id, w.position, {points} AS points, {points} * w.weight AS contribution
+    FROM points AS p JOIN weight AS w USING (criterion_key)
+    WHERE p.wave_id = $wave_id
+    {window}
 ),
 score AS (
     -- rounded so that decimal weights cannot create differences of 1e-15
@@ -195,6 +181,19 @@ FROM score AS s
 JOIN wave_entities AS we ON we.wave_id = $wave_id AND we.entity_id = s.entity_id
 ORDER BY s.score DESC, we.source_row
 """
+_NORMALISED = {
+    "raw": ("p.points", ""),
+    "share": ("p.points / nullif(w.max_points, 0)", ""),
+    "minmax": (
+        "coalesce((p.points - min(p.points) OVER per_criterion) / nullif("
+        "max(p.points) OVER per_criterion - min(p.points) OVER per_criterion, 0), 0)",
+        "WINDOW per_criterion AS (PARTITION BY p.criterion_key)",
+    ),
+}
+_RANK_QUERIES = {
+    name: _RANK_SQL.format(points=points, window=window)
+    for name, (points, window) in _NORMALISED.items()
+}
 
 
 class Store:
@@ -217,6 +216,8 @@ class Store:
         except duckdb.Error as error:
             raise StoreError(f"Impossibile aprire il database {self.path}: {error}") from error
         self._write_lock = threading.Lock()
+        self._waves: tuple[Wave, ...] | None = None  # every write clears it
+        self._writes = 0
         if not read_only:
             self._migrate()
             self._seed()
@@ -271,14 +272,18 @@ class Store:
         """Run ``work`` in one transaction: all of it lands, or none of it."""
         with self._write_lock:
             cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
             try:
-                result = work(cur)
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
-            return result
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    result = work(cur)
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+                return result
+            finally:  # whatever happened, the waves are read again
+                self._writes += 1
+                self._waves = None
 
     def _seed(self) -> None:
         """Load the criteria and the source's wave on first start."""
@@ -316,13 +321,24 @@ class Store:
         return bool(row and row[0])
 
     def waves(self) -> list[Wave]:
-        """Every wave, the most recent survey first, the source's wave last among equals."""
-        rows = self.cursor().execute(
-            "SELECT wave_id, slug, name, survey_date, source_file, sha256, n_rows, "
-            "uploaded_at, uploaded_by, is_seed FROM waves "
-            "ORDER BY survey_date DESC NULLS LAST, uploaded_at DESC"
-        ).fetchall()
-        return [Wave(*row) for row in rows]
+        """Every wave, the most recent survey first, the source's wave last among equals.
+
+        Read once and kept until the next write: every page run asks for them
+        several times, and only this store writes the file (DuckDB lets one
+        process at a time open it for writing).
+        """
+        cached = self._waves
+        if cached is None:
+            writes = self._writes
+            rows = self.cursor().execute(
+                "SELECT wave_id, slug, name, survey_date, source_file, sha256, n_rows, "
+                "uploaded_at, uploaded_by, is_seed FROM waves "
+                "ORDER BY survey_date DESC NULLS LAST, uploaded_at DESC"
+            ).fetchall()
+            cached = tuple(Wave(*row) for row in rows)
+            if writes == self._writes:  # no write landed meanwhile: safe to keep
+                self._waves = cached
+        return list(cached)
 
     def wave(self, slug: str) -> Wave:
         for item in self.waves():
@@ -464,17 +480,18 @@ class Store:
         normalising the points: ``raw`` (as they are), ``share`` (of each
         criterion's maximum in ``maxima``) or ``minmax`` (over the wave's entities).
         """
+        if normalisation not in _RANK_QUERIES:
+            raise ValueError(f"unknown normalisation: {normalisation!r}")
         wave = self.wave(wave_slug)
         keys: Sequence[str] = [c.key for c in load_criteria()]
         return (
             self.cursor()
             .execute(
-                _RANK_SQL,
+                _RANK_QUERIES[normalisation],
                 {
                     "keys": keys,
                     "weights": [float(weights[k]) for k in keys],
                     "maxima": [float((maxima or {}).get(k, 0.0)) for k in keys],
-                    "normalisation": normalisation,
                     "wave_id": wave.wave_id,
                 },
             )

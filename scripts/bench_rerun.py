@@ -41,7 +41,11 @@ def measure(browser, url: str, slider_label: str, presses: int) -> dict[str, obj
     timings = []
     for i in range(presses + WARMUP):
         key = "ArrowLeft" if i % 2 == 0 else "ArrowRight"
-        elapsed = app.press_and_wait(slider, key)
+        try:
+            elapsed = app.press_and_wait(slider, key)
+        except Exception:
+            print(f"press {i} on {url} failed", file=sys.stderr)
+            raise
         if i >= WARMUP:
             timings.append(elapsed)
     wait_for_app_run(page)

@@ -140,3 +140,26 @@ def test_the_sources_wave_cannot_be_deleted(store: Store) -> None:
     with pytest.raises(StoreError, match="non può essere eliminata"):
         store.delete_wave(SEED_WAVE_SLUG)
     assert store.has_wave(SEED_WAVE_SLUG)
+
+
+def test_the_remembered_wave_list_follows_every_write(store: Store) -> None:
+    assert [w.slug for w in store.waves()] == [SEED_WAVE_SLUG]  # read and remembered
+    store.publish_matrix_wave(
+        name="Ondata 2025", matrix=small_matrix(["Comune di Alfa"]), survey_date=None,
+        source_file="o.csv", sha256="1" * 64, uploaded_by="test")
+    assert {w.slug for w in store.waves()} == {SEED_WAVE_SLUG, "ondata-2025"}
+    with pytest.raises(Exception):  # noqa: B017 - a failed publish changes nothing
+        store.publish_matrix_wave(
+            name="Ondata rotta", matrix=small_matrix(["Comune di Beta", "Comune di Beta"]),
+            survey_date=None, source_file="x.csv", sha256="2" * 64, uploaded_by="test")
+    assert {w.slug for w in store.waves()} == {SEED_WAVE_SLUG, "ondata-2025"}
+    store.waves().clear()  # callers get a copy: the remembered list is not theirs to change
+    store.delete_wave("ondata-2025")
+    assert [w.slug for w in store.waves()] == [SEED_WAVE_SLUG]
+    assert store.wave(SEED_WAVE_SLUG).n_rows == 36
+
+
+def test_only_known_normalisations_reach_the_query(store: Store) -> None:
+    with pytest.raises(ValueError, match="normalisation"):
+        store.ranked(SEED_WAVE_SLUG, seed_weights(), "points); DROP TABLE points; --")
+    assert counts(store)["points"] == 36 * 8

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -15,6 +16,10 @@ from metrodigital.scenario import PARAM_LANG, Note, Scenario, scenario_to_params
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError
 from ui.links import enter_page, is_fresh_page, seed, write_to_link
 from ui.sidebar import add_link_notes, link_notes, scenario_sidebar, weights_caption
+
+# Everything imported so far (Streamlit, pandas, Altair, DuckDB…) lives as long as the
+# server: moving it out of the collector's sight keeps every later collection short.
+gc.freeze()
 
 # Every page, as (script path, catalogue key of its label, icon).
 PAGES = (

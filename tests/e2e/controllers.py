@@ -3,24 +3,34 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, WebSocket, expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
-# Records every script run the page sees: a run is finished when the app's
-# script state goes back to "notRunning" after having been "running".
-RUN_RECORDER = """
+# Records, in the page's clock, when the app last changed its run state: the
+# running/idle attribute of stApp, or an element turning stale or fresh (Streamlit
+# fades the previous run's elements and restores each one as the new run redraws it).
+# The end of a run is the last of those changes. When the start and the end of a fast
+# run reach the browser together React draws only the end, so the running/idle
+# attribute may not change at all; the elements' fresh marks still do, and failing
+# those, the last change of any kind under stApp counts.
+CHANGE_RECORDER = """
 () => {
-  window.__runs = [];
+  window.__lastRunChange = null;
+  window.__lastChange = performance.now();
   const app = document.querySelector("[data-testid='stApp']");
-  new MutationObserver(() => {
-    const state = app.getAttribute('data-test-script-state');
-    window.__runs.push({state, at: performance.now()});
-  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  new MutationObserver(() => { window.__lastChange = performance.now(); })
+    .observe(app, {subtree: true, childList: true, attributes: true, characterData: true});
+  new MutationObserver(() => { window.__lastRunChange = performance.now(); })
+    .observe(app, {subtree: true, attributes: true,
+                   attributeFilter: ['data-test-script-state', 'data-stale']});
 }
 """
+QUIET_MS = 150  # a run counts as ended after this long without a change
 
 
 def wait_for_app_run(page: Page, timeout: float = 30_000) -> None:
@@ -28,11 +38,30 @@ def wait_for_app_run(page: Page, timeout: float = 30_000) -> None:
     page.wait_for_selector(APP_IDLE, timeout=timeout)
 
 
+def _is_script_finished(payload: bytes | str) -> bool:
+    if isinstance(payload, str):
+        return False
+    message = ForwardMsg()
+    message.ParseFromString(payload)
+    return message.WhichOneof("type") == "script_finished"
+
+
 @dataclass
 class AppPage:
     """Any page of the app: sidebar controls, title, notes, share box."""
 
     page: Page
+    finished_runs: int = 0  # script runs the server reported finished to this page
+
+    def __post_init__(self) -> None:
+        self.page.on("websocket", self._watch)
+
+    def _watch(self, socket: WebSocket) -> None:
+        def on_frame(payload: bytes | str) -> None:
+            if _is_script_finished(payload):
+                self.finished_runs += 1
+
+        socket.on("framereceived", on_frame)
 
     def open(self, url: str) -> AppPage:
         self.page.goto(url)
@@ -41,18 +70,38 @@ class AppPage:
         return self
 
     def record_runs(self) -> None:
-        self.page.evaluate(RUN_RECORDER)
+        """Start recording screen changes, for :meth:`press_and_wait`."""
+        self.page.evaluate(CHANGE_RECORDER)
 
     def press_and_wait(self, target: Locator, key: str, timeout: float = 30_000) -> float:
-        """Press ``key`` on ``target``; wait for the rerun it causes; return its milliseconds."""
+        """Press ``key`` on ``target``; wait for the rerun it causes; return its milliseconds.
+
+        The rerun is finished when the server has said so, the app shows it is
+        idle and the page has stopped changing; the time is measured in the
+        page, from the keypress to the last change on screen. (The app's
+        running/idle attribute alone can miss a fast run: when the start and
+        the end of a run reach the browser together, React draws only the end.)
+        """
         wait_for_app_run(self.page)
-        self.page.evaluate("() => { window.__runs = []; window.__pressed = performance.now(); }")
+        self._wait_quiet(timeout)
+        before = self.finished_runs
+        self.page.evaluate("() => { window.__pressed = performance.now();"
+                           " window.__lastRunChange = null; }")
         target.press(key)
-        self.page.wait_for_function(
-            "() => { const r = window.__runs; return r.some(e => e.state === 'running') &&"
-            " r.length && r[r.length - 1].state === 'notRunning'; }", timeout=timeout)
+        deadline = time.monotonic() + timeout / 1000
+        while self.finished_runs == before:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no script run finished within {timeout} ms of {key}")
+            self.page.wait_for_timeout(5)
+        wait_for_app_run(self.page, timeout)
+        self._wait_quiet(timeout)
         return float(self.page.evaluate(
-            "() => window.__runs[window.__runs.length - 1].at - window.__pressed"))
+            "() => (window.__lastRunChange ?? window.__lastChange) - window.__pressed"))
+
+    def _wait_quiet(self, timeout: float) -> None:
+        self.page.wait_for_function(
+            f"() => performance.now() - (window.__lastRunChange ?? window.__lastChange)"
+            f" >= {QUIET_MS}", timeout=timeout, polling=20)
 
     def title(self) -> str:
         return self.page.locator("h1").first.inner_text()
