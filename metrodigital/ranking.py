@@ -107,23 +107,24 @@ def rank(store: Store, wave: str, weights: dict[str, float],
     """Scores, competition ranks (1, 2, 2, 4) and contributions, computed in DuckDB."""
     keys = list(criterion_keys())
     rows = store.ranked(wave, weights, str(normalisation), section_maxima())
-    ids = [row[0] for row in rows]
+    ids, names, scores, ranks, points, contributions = zip(*rows, strict=True) if rows else (
+        (), (), (), (), (), ())
+    index = pd.Index(ids, name="entity_id", dtype=object)
     table = pd.DataFrame(
         {
-            "entity_id": ids,
-            "ente": [row[1] for row in rows],
-            "score": np.array([row[2] for row in rows], dtype=float),
-            "rank": np.array([row[3] for row in rows], dtype="int64"),
+            "entity_id": np.array(ids, dtype=object),
+            "ente": np.array(names, dtype=object),
+            "score": np.array(scores, dtype=float),
+            "rank": np.array(ranks, dtype="int64"),
         }
     )
-    index = pd.Index(ids, name="entity_id")
-    points = pd.DataFrame(np.array([row[4] for row in rows], dtype=float).reshape(-1, len(keys)),
-                          index=index, columns=keys)
-    contributions = pd.DataFrame(
-        np.array([row[5] for row in rows], dtype=float).reshape(-1, len(keys)),
-        index=index, columns=keys,
+    shape = (len(rows), len(keys))
+    return Ranking(
+        wave, dict(weights), table,
+        pd.DataFrame(np.array(points, dtype=float).reshape(shape), index=index, columns=keys),
+        pd.DataFrame(np.array(contributions, dtype=float).reshape(shape), index=index,
+                     columns=keys),
     )
-    return Ranking(wave, dict(weights), table, points, contributions)
 
 
 @lru_cache(maxsize=64)
@@ -209,31 +210,34 @@ def evaluate(store: Store, scenario: Scenario) -> Selection:
     ranking = rank(store, scenario.wave, dict(scenario.weights), scenario.normalisation)
     seed_rank = _seed_ranks(store, scenario.wave, store.wave(scenario.wave).wave_id)
     selected, ties, notes = select(ranking, scenario)
-    table = ranking.table.copy()
-    table["seed_rank"] = table["entity_id"].map(seed_rank).astype("int64")
-    table["rank_change"] = table["seed_rank"] - table["rank"]
+    base = ranking.table
+    ids = base["entity_id"].to_numpy()
     quota = None
     if scenario.quotas and scenario.total_weight:
         quota = _apply_quotas(store, scenario, ranking, set(selected[selected].index))
         if quota.feasible:
-            selected = pd.Series(False, index=table["entity_id"].values)
+            selected = pd.Series(False, index=ids)
             selected[list(quota.selected)] = True
             ties = TieStatus("none")  # the quotas decided who takes each place
             notes.append(Note("quotas.applied"))
-            scores = table.set_index("entity_id")["score"]
+            scores = base.set_index("entity_id")["score"]
             inside = {scores[e] for e in quota.selected}
-            split = [e for e in table["entity_id"] if not selected[e] and scores[e] in inside]
+            split = [e for e in ids if not selected[e] and scores[e] in inside]
             if split:  # equal scores on both sides: say that ranking order decided
-                names = table.set_index("entity_id")["ente"]
+                names = base.set_index("entity_id")["ente"]
                 notes.append(Note("quotas.tie_split", {"names": ", ".join(names[e]
                                                                       for e in split)}))
         else:
             notes.append(Note("quotas.infeasible"))
-    table["selected"] = table["entity_id"].map(selected).astype(bool)
-    table["tied_at_cutoff"] = table["entity_id"].isin(ties.entity_ids)
-    contributions = ranking.contributions.reset_index(drop=True)
-    table = pd.concat([table, contributions], axis=1)
-    return Selection(scenario, table, ranking.points, ties, notes, quota)
+    seed = seed_rank.reindex(ids).to_numpy(dtype="int64")
+    columns: dict[str, object] = {name: base[name] for name in base.columns}
+    columns["seed_rank"] = seed
+    columns["rank_change"] = seed - base["rank"].to_numpy()
+    columns["selected"] = selected.to_numpy(dtype=bool)  # in the table's order
+    columns["tied_at_cutoff"] = np.isin(ids, ties.entity_ids)
+    for key in ranking.contributions.columns:
+        columns[key] = ranking.contributions[key].to_numpy()
+    return Selection(scenario, pd.DataFrame(columns), ranking.points, ties, notes, quota)
 
 
 def _apply_quotas(store: Store, scenario: Scenario, ranking: Ranking,

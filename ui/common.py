@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pandas as pd
@@ -14,8 +15,15 @@ from metrodigital.i18n import DEFAULT_LANG, LANGUAGES, Lang, normalise_lang, t
 from metrodigital.paths import database_path
 from metrodigital.scenario import PARAM_LANG, Note, Scenario, scenario_to_params
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError
-from ui.links import enter_page, is_fresh_page, seed, write_to_link
-from ui.sidebar import add_link_notes, link_notes, scenario_sidebar, weights_caption
+from ui.links import enter_page, is_fresh_page, leave_page_start, seed, write_to_link
+from ui.sidebar import (
+    Controls,
+    add_link_notes,
+    link_notes,
+    live_controls,
+    outer_controls,
+    weights_caption,
+)
 
 # Everything imported so far (Streamlit, pandas, Altair, DuckDB…) lives as long as the
 # server: moving it out of the collector's sight keeps every later collection short.
@@ -38,17 +46,53 @@ def get_store() -> Store:
 
 
 @dataclass
-class Frame:
+class PageStart:
+    """What every page draws first: language, store, the scenario controls that need a
+    full run, and the places filled at the end (navigation links, link notes)."""
+
     lang: Lang
     store: Store
-    scenario: Scenario
+    controls: Controls
     nav: DeltaGenerator
     notes: DeltaGenerator
+
+
+@dataclass
+class Frame(PageStart):
+    """A page with its whole scenario known: the live controls are drawn too."""
+
+    scenario: Scenario
     shares: DeltaGenerator
 
 
 def open_page(title_key: str) -> Frame:
-    """Page config, language switch, scenario controls, title and link notes."""
+    """Page config, language switch, every scenario control, title and link notes."""
+    return _with_live_controls(_start_page(title_key))
+
+
+def open_live_page(title_key: str, body: Callable[[Frame], None]) -> None:
+    """Like :func:`open_page`, then ``body`` draws the page in a fragment that also draws
+    the weight sliders and N, in their places in the sidebar.
+
+    Moving one of those reruns only the fragment, not the whole page: the rest of
+    the sidebar is not drawn again, so the ranking follows the mouse sooner.
+    ``body`` must end with :func:`close_page`, which writes the link.
+    """
+    _live_fragment(_start_page(title_key), body)
+
+
+@st.fragment
+def _live_fragment(start: PageStart, body: Callable[[Frame], None]) -> None:
+    body(_with_live_controls(start))
+
+
+def _with_live_controls(start: PageStart) -> Frame:
+    scenario, shares = live_controls(start.controls, start.lang)
+    return Frame(**{f.name: getattr(start, f.name) for f in fields(PageStart)},
+                 scenario=scenario, shares=shares)
+
+
+def _start_page(title_key: str) -> PageStart:
     enter_page(title_key)
     linked_lang = st.query_params.get_all(PARAM_LANG)
     bad_lang = bool(linked_lang) and linked_lang[-1] not in LANGUAGES
@@ -70,12 +114,12 @@ def open_page(title_key: str) -> Frame:
     except StoreError as error:  # e.g. the database file is locked by another program
         st.error(t("store.unavailable", lang, detail=str(error)), icon=":material/error:")
         st.stop()
-    scenario, shares = scenario_sidebar(store, lang)
+    controls = outer_controls(store, lang)
     if is_fresh_page() and bad_lang:
         add_link_notes([Note("params.bad_lang", {"value": linked_lang[-1][:40]})])
     st.title(t(title_key, lang))
     notes = st.container()  # filled last, when every control has read the link
-    return Frame(lang, store, scenario, nav, notes, shares)
+    return PageStart(lang, store, controls, nav, notes)
 
 
 def scenario_query(scenario: Scenario, lang: Lang) -> dict[str, str | list[str]]:
@@ -109,3 +153,4 @@ def close_page(frame: Frame, scenario: Scenario | None = None,
         st.subheader(t("sidebar.share", frame.lang))
         st.code(link, language=None, wrap_lines=True)
         st.caption(t("sidebar.share_help", frame.lang))
+    leave_page_start()

@@ -42,6 +42,12 @@ def enter_page(page: str) -> None:
     st.session_state[_PAGE_KEY] = page
 
 
+def leave_page_start() -> None:
+    """The page has been drawn once: until the user enters another page, later runs
+    (including fragment reruns, which skip :func:`enter_page`) keep the widgets' values."""
+    st.session_state[_FRESH_KEY] = False
+
+
 def is_fresh_page() -> bool:
     return bool(st.session_state.get(_FRESH_KEY, True))
 

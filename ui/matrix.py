@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from metrodigital.compare import compare
@@ -33,18 +35,17 @@ def tie_box(selection: Selection, lang: Lang) -> None:
         st.success(sentence, icon=":material/check_circle:")
 
 
-def normalisation_note(store: Store, selection: Selection, lang: Lang) -> None:
-    """With normalised points: how the selection differs from the raw points'."""
+def normalisation_text(store: Store, selection: Selection, lang: Lang) -> str | None:
+    """With normalised points: who enters or leaves compared with the raw points."""
     scenario = selection.scenario
     if scenario.normalisation is Normalisation.RAW:
-        return
+        return None
     raw = evaluate(store, replace(scenario, normalisation=Normalisation.RAW))
     difference = compare(selection, raw)
     entered = ", ".join(short_name(n) for n in difference.entered) or "—"
     left = ", ".join(short_name(n) for n in difference.left) or "—"
-    st.info(t("matrix.normalisation_diff", lang, entered=entered, left=left,
-              method=t(f"sidebar.normalisation_{scenario.normalisation}", lang)),
-            icon=":material/tune:")
+    return t("matrix.normalisation_diff", lang, entered=entered, left=left,
+             method=t(f"sidebar.normalisation_{scenario.normalisation}", lang))
 
 
 def pick_tied(selection: Selection, lang: Lang) -> tuple[str, ...]:
@@ -103,10 +104,21 @@ def ranking_frame(selection: Selection, lang: Lang) -> pd.DataFrame:
     return frame
 
 
-def ranking_table(selection: Selection, lang: Lang) -> None:
+@dataclass(frozen=True)
+class PreparedTable:
+    """The ranking table ready to draw: Arrow data, column settings and height."""
+
+    data: pa.Table
+    config: dict[str, object]
+    height: int
+
+
+def prepare_table(selection: Selection, lang: Lang) -> PreparedTable:
+    """Everything the ranking table needs, computed before anything is drawn."""
     frame = ranking_frame(selection, lang)
     numeric = [t("table.score", lang)] + [c.label(lang) for c in load_criteria()]
-    whole = all(frame[col].map(float.is_integer).all() for col in numeric)
+    values = frame[numeric].to_numpy(dtype=float)
+    whole = bool(np.all(values == np.round(values)))
     if not whole:  # decimals: written in the language's format
         for col in numeric:
             frame[col] = frame[col].map(lambda v: fmt_number(v, lang, 2))
@@ -124,5 +136,14 @@ def ranking_table(selection: Selection, lang: Lang) -> None:
     if whole:
         for col in numeric:
             config[col] = st.column_config.NumberColumn(format="%d")
-    st.dataframe(frame, hide_index=True, column_config=config, width="stretch",
-                 height=35 * (len(frame) + 1) + 3)
+    return PreparedTable(pa.Table.from_pandas(frame, preserve_index=False), config,
+                         35 * (len(frame) + 1) + 3)
+
+
+def show_table(table: PreparedTable) -> None:
+    st.dataframe(table.data, hide_index=True, column_config=table.config, width="stretch",
+                 height=table.height)
+
+
+def ranking_table(selection: Selection, lang: Lang) -> None:
+    show_table(prepare_table(selection, lang))

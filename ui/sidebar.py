@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -38,8 +40,25 @@ def _reset_weights() -> None:
         st.session_state[c.code] = int(c.seed_weight)
 
 
-def scenario_sidebar(store: Store, lang: Lang) -> tuple[Scenario, DeltaGenerator]:
-    """Draw the wave, weight, N and tie-rule controls; return the scenario they set.
+@dataclass
+class Controls:
+    """The sidebar's scenario controls drawn by a full run, and the places kept for the
+    live ones (weights, N) that :func:`live_controls` draws, possibly in a fragment."""
+
+    linked: Scenario  # the scenario the link asked for (already checked)
+    wave: str
+    top_max: int
+    normalisation: Normalisation
+    quotas: tuple[Quota, ...]
+    ties: TieRule
+    tie_criteria: tuple[str, ...]
+    weights_slot: DeltaGenerator
+    top_slot: DeltaGenerator
+
+
+def outer_controls(store: Store, lang: Lang) -> Controls:
+    """Draw the wave, normalisation, quota and tie-rule controls, keeping a place for the
+    weights and one for N.
 
     On a session's first run every control takes its value from the link;
     values the link got wrong fall back to their defaults and are reported by
@@ -52,8 +71,7 @@ def scenario_sidebar(store: Store, lang: Lang) -> tuple[Scenario, DeltaGenerator
     linked, notes = scenario_from_params(raw_params(), waves=slugs, top_max=top_max)
     if is_fresh_page():  # the link is read once per page entered; its notes replace older ones
         st.session_state[_NOTES_KEY] = notes
-    criteria = load_criteria()
-    codes = {c.code: c for c in criteria}
+    codes = {c.code: c for c in load_criteria()}
 
     with st.sidebar:
         seed(PARAM_WAVE, linked.wave)
@@ -65,18 +83,7 @@ def scenario_sidebar(store: Store, lang: Lang) -> tuple[Scenario, DeltaGenerator
         write_to_link(PARAM_WAVE, [wave], [SEED_WAVE_SLUG])
 
         st.subheader(t("sidebar.weights", lang))
-        weights: dict[str, float] = {}
-        for c in criteria:
-            seed(c.code, int(linked.weights[c.key]))
-            weights[c.key] = st.slider(
-                c.label(lang), min_value=WEIGHT_MIN, max_value=WEIGHT_MAX, step=1, key=c.code,
-                help=t("sidebar.weight_help", lang, heading=c.source_heading,
-                       seed=int(c.seed_weight), param=c.code),
-            )
-            write_to_link(c.code, [str(weights[c.key])], [str(int(c.seed_weight))])
-        shares_box = st.empty()  # filled by weights_caption once the page knows the points
-        st.button(t("sidebar.reset", lang), on_click=_reset_weights,
-                  disabled=weights == seed_weights(), width="stretch")
+        weights_slot = st.container()
 
         seed(PARAM_NORMALISATION, linked.normalisation.value)
         normalisation = st.radio(
@@ -86,10 +93,7 @@ def scenario_sidebar(store: Store, lang: Lang) -> tuple[Scenario, DeltaGenerator
         write_to_link(PARAM_NORMALISATION, [normalisation], [Normalisation.RAW.value])
 
         st.subheader(t("sidebar.selection", lang))
-        seed(PARAM_TOP, min(linked.top, top_max))
-        top = st.slider(t("sidebar.top", lang), min_value=1, max_value=top_max, key=PARAM_TOP,
-                        help=t("sidebar.top_help", lang))
-        write_to_link(PARAM_TOP, [str(top)], [str(DEFAULT_TOP)])
+        top_slot = st.container()
 
         seed(PARAM_QUOTAS, ", ".join(q.code for q in linked.quotas))
         quota_text = st.text_input(t("sidebar.quotas", lang), key=PARAM_QUOTAS,
@@ -112,12 +116,46 @@ def scenario_sidebar(store: Store, lang: Lang) -> tuple[Scenario, DeltaGenerator
             placeholder=t("sidebar.tie_criteria_placeholder", lang),
         )
         write_to_link(PARAM_TIE_CRITERIA, tie_codes)
+    return Controls(
+        linked=linked, wave=str(wave), top_max=top_max,
+        normalisation=Normalisation(normalisation), quotas=tuple(quotas), ties=TieRule(rule),
+        tie_criteria=tuple(codes[code].key for code in tie_codes),
+        weights_slot=weights_slot, top_slot=top_slot,
+    )
+
+
+def live_controls(controls: Controls, lang: Lang) -> tuple[Scenario, DeltaGenerator]:
+    """Draw the weight sliders, the reset button and N in their places; return the whole
+    scenario and the box for the weights' shares.
+
+    These are the controls a user moves most: a page can draw them in a fragment
+    together with what they change, so that moving one reruns only that.
+    """
+    linked = controls.linked
+    with controls.weights_slot:
+        weights: dict[str, float] = {}
+        for c in load_criteria():
+            seed(c.code, int(linked.weights[c.key]))
+            weights[c.key] = st.slider(
+                c.label(lang), min_value=WEIGHT_MIN, max_value=WEIGHT_MAX, step=1, key=c.code,
+                help=t("sidebar.weight_help", lang, heading=c.source_heading,
+                       seed=int(c.seed_weight), param=c.code),
+            )
+            write_to_link(c.code, [str(weights[c.key])], [str(int(c.seed_weight))])
+        shares_box = st.empty()  # filled by weights_caption once the page knows the points
+        st.button(t("sidebar.reset", lang), on_click=_reset_weights,
+                  disabled=weights == seed_weights(), width="stretch")
+    with controls.top_slot:
+        seed(PARAM_TOP, min(linked.top, controls.top_max))
+        top = st.slider(t("sidebar.top", lang), min_value=1, max_value=controls.top_max,
+                        key=PARAM_TOP, help=t("sidebar.top_help", lang))
+        write_to_link(PARAM_TOP, [str(top)], [str(DEFAULT_TOP)])
     return Scenario(
-        weights=weights, top=int(top), ties=TieRule(rule),
-        tie_criteria=tuple(codes[code].key for code in tie_codes), wave=str(wave),
+        weights=weights, top=int(top), ties=controls.ties,
+        tie_criteria=controls.tie_criteria, wave=controls.wave,
         # set on the pages that use them; kept here so that every link carries them
         picks=linked.picks, spread=linked.spread, draws=linked.draws, seed=linked.seed,
-        normalisation=Normalisation(normalisation), quotas=tuple(quotas),
+        normalisation=controls.normalisation, quotas=controls.quotas,
     ), shares_box
 
 

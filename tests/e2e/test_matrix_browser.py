@@ -46,6 +46,38 @@ def test_keyboard_on_a_slider_reranks_and_the_link_reopens_the_scenario(
         other.close()
 
 
+def test_a_weight_redraws_everything_it_changes_and_reset_restores_the_source(
+    page: Page, app_url: str
+) -> None:
+    """Weights and N rerun only the page's live part (a fragment): what they change in the
+    sidebar (shares, page links, share box, reset button) must follow all the same."""
+    app = AppPage(page).open(app_url)
+    sidebar = page.get_by_test_id("stSidebar")
+    reset = sidebar.get_by_role("button", name="Ripristina i pesi della fonte")
+    expect(reset).to_be_disabled()
+    app.record_runs()
+    servizi = app.slider("Servizi")
+    servizi.focus()
+    app.press_and_wait(servizi, "End")
+    assert app.slider_value("Servizi") == 10
+    expect(sidebar).to_contain_text("Servizi 29,4")  # 10 of 34
+    expect(reset).to_be_enabled()
+    assert app.share_link() == f"{app_url}/?ser=10"
+    assert app.nav_link("Metodo").get_attribute("href") == "Metodo?ser=10"
+    expect(page).to_have_url(f"{app_url}/?ser=10")
+
+    page.get_by_text("Scelgo io tra i pari merito").click()  # a control outside the fragment
+    wait_for_app_run(page)
+    expect(page).to_have_url(f"{app_url}/?ser=10&tie=choice")
+    assert app.slider_value("Servizi") == 10
+
+    reset.click()
+    expect(page).to_have_url(f"{app_url}/?tie=choice")
+    assert app.slider_value("Servizi") == 5
+    expect(reset).to_be_disabled()
+    assert app.share_link() == f"{app_url}/?tie=choice"
+
+
 def test_page_links_carry_the_scenario(page: Page, app_url: str) -> None:
     app = AppPage(page).open(f"{app_url}/?ser=2&n=5&tie=criteria&tiek=inf&lang=en")
     app.expect_metric("Entities selected", "5")
