@@ -39,6 +39,9 @@ PAGES = (
 )
 
 
+LIVE_FRAGMENT = "live"  # the key of a live page's fragment, rerun by the weights and N
+
+
 @st.cache_resource(show_spinner=False)
 def get_store() -> Store:
     """The app's one store (one DuckDB connection; each query takes its own cursor)."""
@@ -71,17 +74,18 @@ def open_page(title_key: str) -> Frame:
 
 
 def open_live_page(title_key: str, body: Callable[[Frame], None]) -> None:
-    """Like :func:`open_page`, then ``body`` draws the page in a fragment that also draws
-    the weight sliders and N, in their places in the sidebar.
+    """Like :func:`open_page`, then ``body`` draws the page in a fragment.
 
-    Moving one of those reruns only the fragment, not the whole page: the rest of
-    the sidebar is not drawn again, so the ranking follows the mouse sooner.
+    Moving a weight or N reruns only the fragment, not the whole page: the
+    sidebar is not drawn again, so the ranking follows the mouse sooner. What
+    the fragment writes outside itself (the weights' shares, the reset button,
+    the page links, the share box) it redraws on each of its reruns.
     ``body`` must end with :func:`close_page`, which writes the link.
     """
-    _live_fragment(_start_page(title_key), body)
+    _live_fragment(_start_page(title_key, live_key=LIVE_FRAGMENT), body)
 
 
-@st.fragment
+@st.fragment(key=LIVE_FRAGMENT)
 def _live_fragment(start: PageStart, body: Callable[[Frame], None]) -> None:
     body(_with_live_controls(start))
 
@@ -92,7 +96,7 @@ def _with_live_controls(start: PageStart) -> Frame:
                  scenario=scenario, shares=shares)
 
 
-def _start_page(title_key: str) -> PageStart:
+def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
     enter_page(title_key)
     linked_lang = st.query_params.get_all(PARAM_LANG)
     bad_lang = bool(linked_lang) and linked_lang[-1] not in LANGUAGES
@@ -114,7 +118,7 @@ def _start_page(title_key: str) -> PageStart:
     except StoreError as error:  # e.g. the database file is locked by another program
         st.error(t("store.unavailable", lang, detail=str(error)), icon=":material/error:")
         st.stop()
-    controls = outer_controls(store, lang)
+    controls = outer_controls(store, lang, live_key)
     if is_fresh_page() and bad_lang:
         add_link_notes([Note("params.bad_lang", {"value": linked_lang[-1][:40]})])
     st.title(t(title_key, lang))

@@ -40,10 +40,17 @@ def _reset_weights() -> None:
         st.session_state[c.code] = int(c.seed_weight)
 
 
+def _reset_weights_everywhere() -> None:
+    """Reset from inside the live fragment: the sliders are drawn by the full run, so the
+    whole page runs again to move them."""
+    _reset_weights()
+    st.rerun()
+
+
 @dataclass
 class Controls:
-    """The sidebar's scenario controls drawn by a full run, and the places kept for the
-    live ones (weights, N) that :func:`live_controls` draws, possibly in a fragment."""
+    """The sidebar's scenario controls, drawn by a full run, and the place under the
+    weights for what :func:`live_controls` draws, possibly in a fragment."""
 
     linked: Scenario  # the scenario the link asked for (already checked)
     wave: str
@@ -52,13 +59,15 @@ class Controls:
     quotas: tuple[Quota, ...]
     ties: TieRule
     tie_criteria: tuple[str, ...]
-    weights_slot: DeltaGenerator
-    top_slot: DeltaGenerator
+    weights_slot: DeltaGenerator  # under the weight sliders: shares and reset button
+    live: bool  # weights and N rerun only the page's live fragment
 
 
-def outer_controls(store: Store, lang: Lang) -> Controls:
-    """Draw the wave, normalisation, quota and tie-rule controls, keeping a place for the
-    weights and one for N.
+def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Controls:
+    """Draw every scenario control: wave, weights, normalisation, N, quotas, tie rule.
+
+    With ``live_key`` (the key of the page's fragment), moving a weight or N
+    reruns only that fragment: see :func:`live_controls`.
 
     On a session's first run every control takes its value from the link;
     values the link got wrong fall back to their defaults and are reported by
@@ -83,7 +92,17 @@ def outer_controls(store: Store, lang: Lang) -> Controls:
         write_to_link(PARAM_WAVE, [wave], [SEED_WAVE_SLUG])
 
         st.subheader(t("sidebar.weights", lang))
+        rerun_live = (lambda: st.rerun(live_key)) if live_key else None
         weights_slot = st.container()
+        with weights_slot:
+            for c in load_criteria():
+                seed(c.code, int(linked.weights[c.key]))
+                st.slider(
+                    c.label(lang), min_value=WEIGHT_MIN, max_value=WEIGHT_MAX, step=1,
+                    key=c.code, on_change=rerun_live,
+                    help=t("sidebar.weight_help", lang, heading=c.source_heading,
+                           seed=int(c.seed_weight), param=c.code),
+                )
 
         seed(PARAM_NORMALISATION, linked.normalisation.value)
         normalisation = st.radio(
@@ -93,7 +112,9 @@ def outer_controls(store: Store, lang: Lang) -> Controls:
         write_to_link(PARAM_NORMALISATION, [normalisation], [Normalisation.RAW.value])
 
         st.subheader(t("sidebar.selection", lang))
-        top_slot = st.container()
+        seed(PARAM_TOP, min(linked.top, top_max))
+        st.slider(t("sidebar.top", lang), min_value=1, max_value=top_max, key=PARAM_TOP,
+                  on_change=rerun_live, help=t("sidebar.top_help", lang))
 
         seed(PARAM_QUOTAS, ", ".join(q.code for q in linked.quotas))
         quota_text = st.text_input(t("sidebar.quotas", lang), key=PARAM_QUOTAS,
@@ -120,38 +141,32 @@ def outer_controls(store: Store, lang: Lang) -> Controls:
         linked=linked, wave=str(wave), top_max=top_max,
         normalisation=Normalisation(normalisation), quotas=tuple(quotas), ties=TieRule(rule),
         tie_criteria=tuple(codes[code].key for code in tie_codes),
-        weights_slot=weights_slot, top_slot=top_slot,
+        weights_slot=weights_slot, live=live_key is not None,
     )
 
 
 def live_controls(controls: Controls, lang: Lang) -> tuple[Scenario, DeltaGenerator]:
-    """Draw the weight sliders, the reset button and N in their places; return the whole
-    scenario and the box for the weights' shares.
+    """The whole scenario, with the weights and N as the sliders now say; their values go
+    into the link, and under the weights come the box for their shares and the reset
+    button (enabled when a weight differs from the source's).
 
-    These are the controls a user moves most: a page can draw them in a fragment
-    together with what they change, so that moving one reruns only that.
+    A page can call this in a fragment together with what the weights change, so that
+    moving a slider reruns only that.
     """
     linked = controls.linked
+    weights: dict[str, float] = {}
+    for c in load_criteria():
+        weights[c.key] = st.session_state[c.code]
+        write_to_link(c.code, [str(weights[c.key])], [str(int(c.seed_weight))])
+    top = int(st.session_state[PARAM_TOP])
+    write_to_link(PARAM_TOP, [str(top)], [str(DEFAULT_TOP)])
     with controls.weights_slot:
-        weights: dict[str, float] = {}
-        for c in load_criteria():
-            seed(c.code, int(linked.weights[c.key]))
-            weights[c.key] = st.slider(
-                c.label(lang), min_value=WEIGHT_MIN, max_value=WEIGHT_MAX, step=1, key=c.code,
-                help=t("sidebar.weight_help", lang, heading=c.source_heading,
-                       seed=int(c.seed_weight), param=c.code),
-            )
-            write_to_link(c.code, [str(weights[c.key])], [str(int(c.seed_weight))])
         shares_box = st.empty()  # filled by weights_caption once the page knows the points
-        st.button(t("sidebar.reset", lang), on_click=_reset_weights,
+        st.button(t("sidebar.reset", lang),
+                  on_click=_reset_weights_everywhere if controls.live else _reset_weights,
                   disabled=weights == seed_weights(), width="stretch")
-    with controls.top_slot:
-        seed(PARAM_TOP, min(linked.top, controls.top_max))
-        top = st.slider(t("sidebar.top", lang), min_value=1, max_value=controls.top_max,
-                        key=PARAM_TOP, help=t("sidebar.top_help", lang))
-        write_to_link(PARAM_TOP, [str(top)], [str(DEFAULT_TOP)])
     return Scenario(
-        weights=weights, top=int(top), ties=controls.ties,
+        weights=weights, top=top, ties=controls.ties,
         tie_criteria=controls.tie_criteria, wave=controls.wave,
         # set on the pages that use them; kept here so that every link carries them
         picks=linked.picks, spread=linked.spread, draws=linked.draws, seed=linked.seed,
