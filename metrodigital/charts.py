@@ -12,7 +12,9 @@ from functools import lru_cache
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from metrodigital.criteria import criterion, load_criteria
 from metrodigital.explain import short_name
@@ -27,36 +29,36 @@ BAR_STEP = 20  # pixels per entity row
 CUTOFF_COLOUR = "#B00020"
 
 
-def contributions_rows(selection: Selection, lang: str) -> pd.DataFrame:
+def contributions_rows(selection: Selection, lang: str) -> pa.Table:
     """One row per entity and counted criterion: what the stacked bars draw.
 
     ``first`` marks one row per entity (for the score label), ``first_out``
     the first entity below the cut-off (for the cut-off rule).
     """
-    keys = [c.key for c in load_criteria() if selection.scenario.weights[c.key] > 0]
+    counted = [c for c in load_criteria() if selection.scenario.weights[c.key] > 0]
+    keys = [c.key for c in counted]
     table = selection.table
-    n = len(table)
-    names = table["ente"].map(short_name).to_numpy()
+    n, k = len(table), len(keys)
     weights = selection.scenario.weights
     n_selected = selection.n_selected
-    rows = pd.DataFrame(
-        {
-            "nome": names.repeat(len(keys)),
-            "position": pd.RangeIndex(n).repeat(len(keys)),
-            "criterio": [criterion(k).label(lang) for k in keys] * n,
-            "ordine": [criterion(k).position for k in keys] * n,
-            "punti": selection.points.loc[table["entity_id"], keys].to_numpy().ravel(),
-            "peso": [weights[k] for k in keys] * n,
-            "contributo": table[keys].to_numpy().ravel(),
-            "punteggio": table["score"].to_numpy().repeat(len(keys)),
-            "selezionato": table["selected"].to_numpy().repeat(len(keys)),
-        }
-    )
-    rows["stato"] = rows["selezionato"].map(
-        {True: t("chart.selected", lang), False: t("chart.not_selected", lang)})
-    rows["first"] = [True, *([False] * (len(keys) - 1))] * n
-    rows["first_out"] = rows["first"] & (rows["position"] == n_selected) & (0 < n_selected < n)
-    return rows
+    selected = table["selected"].to_numpy(dtype=bool)
+    position = np.arange(n).repeat(k)
+    first = np.tile(np.arange(k) == 0, n)
+    labels = {True: t("chart.selected", lang), False: t("chart.not_selected", lang)}
+    return pa.table({
+        "nome": np.array([short_name(e) for e in table["ente"]], dtype=object).repeat(k),
+        "position": position,
+        "criterio": [c.label(lang) for c in counted] * n,
+        "ordine": [c.position for c in counted] * n,
+        "punti": selection.points.loc[table["entity_id"], keys].to_numpy(dtype=float).ravel(),
+        "peso": [float(weights[key]) for key in keys] * n,
+        "contributo": table[keys].to_numpy(dtype=float).ravel(),
+        "punteggio": table["score"].to_numpy(dtype=float).repeat(k),
+        "selezionato": selected.repeat(k),
+        "stato": [labels[bool(v)] for v in selected.repeat(k)],
+        "first": first,
+        "first_out": first & (position == n_selected) & (0 < n_selected < n),
+    })
 
 
 @lru_cache(maxsize=64)
@@ -105,7 +107,7 @@ def _contributions_spec(lang: str, keys: tuple[str, ...]) -> dict[str, Any]:
     return spec
 
 
-def contributions_chart(selection: Selection, lang: str) -> tuple[dict[str, Any], pd.DataFrame]:
+def contributions_chart(selection: Selection, lang: str) -> tuple[dict[str, Any], pa.Table]:
     """Stacked horizontal bars of each entity's weighted contributions, sorted by score.
 
     Selected entities are drawn solid, the others faded; a dashed rule marks the

@@ -140,27 +140,27 @@ def _seed_ranks(store: Store, wave: str, wave_id: int) -> pd.Series:
 def select(ranking: Ranking, scenario: Scenario) -> tuple[pd.Series, TieStatus, list[Note]]:
     """Which entities are selected (boolean Series by entity_id) and the tie status."""
     table = ranking.table
-    ids = table["entity_id"]
-    selected = pd.Series(False, index=ids.values)
+    ids = table["entity_id"].to_numpy()
+    mask = np.zeros(len(ids), dtype=bool)
     notes: list[Note] = []
     if scenario.total_weight == 0:
         notes.append(Note("selection.all_zero"))
-        return selected, TieStatus("none"), notes
+        return pd.Series(mask, index=ids), TieStatus("none"), notes
     top = scenario.top
     if top >= len(table):
-        selected[:] = True
+        mask[:] = True
         if top > len(table):
             notes.append(Note("selection.top_exceeds", {"top": top, "count": len(table)}))
-        return selected, TieStatus("none"), notes
+        return pd.Series(mask, index=ids), TieStatus("none"), notes
 
     scores = table["score"].to_numpy()
     cut_score = scores[top - 1]
     above = int((scores > cut_score).sum())
-    at_cut = table.loc[scores == cut_score, "entity_id"].tolist()
-    selected[ids[scores > cut_score].values] = True
+    at_cut = ids[scores == cut_score].tolist()
+    mask[scores > cut_score] = True
     if above + len(at_cut) <= top:  # the whole group fits: no tie across the cut-off
-        selected[at_cut] = True
-        return selected, TieStatus("none"), notes
+        mask[scores == cut_score] = True
+        return pd.Series(mask, index=ids), TieStatus("none"), notes
 
     slots = top - above
     status = dict(
@@ -182,8 +182,9 @@ def select(ranking: Ranking, scenario: Scenario) -> tuple[pd.Series, TieStatus, 
             included, outcome = list(at_cut), "awaiting_choice"
     else:
         included, outcome = list(at_cut), "all_included"
-    selected[included] = True
-    return selected, TieStatus(outcome, included=tuple(included), **status), notes  # type: ignore[arg-type]
+    mask[np.isin(ids, included)] = True
+    return (pd.Series(mask, index=ids),
+            TieStatus(outcome, included=tuple(included), **status), notes)  # type: ignore[arg-type]
 
 
 def _break_by_criteria(

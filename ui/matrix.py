@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
@@ -86,24 +85,6 @@ def _change(value: int) -> str:
     return "="
 
 
-def ranking_frame(selection: Selection, lang: Lang) -> pd.DataFrame:
-    """The ranking as the page shows it, columns labelled in ``lang``."""
-    table = selection.table
-    frame = pd.DataFrame(
-        {
-            t("table.rank", lang): table["rank"],
-            t("table.change", lang): table["rank_change"].map(_change),
-            t("table.entity", lang): table["ente"],
-            t("table.score", lang): table["score"],
-            t("table.selected", lang): table["selected"].map({True: "✔", False: ""}),
-            t("table.tied", lang): table["tied_at_cutoff"].map({True: "=", False: ""}),
-        }
-    )
-    for c in load_criteria():
-        frame[c.label(lang)] = table[c.key]
-    return frame
-
-
 @dataclass(frozen=True)
 class PreparedTable:
     """The ranking table ready to draw: Arrow data, column settings and height."""
@@ -114,14 +95,23 @@ class PreparedTable:
 
 
 def prepare_table(selection: Selection, lang: Lang) -> PreparedTable:
-    """Everything the ranking table needs, computed before anything is drawn."""
-    frame = ranking_frame(selection, lang)
-    numeric = [t("table.score", lang)] + [c.label(lang) for c in load_criteria()]
-    values = frame[numeric].to_numpy(dtype=float)
-    whole = bool(np.all(values == np.round(values)))
-    if not whole:  # decimals: written in the language's format
-        for col in numeric:
-            frame[col] = frame[col].map(lambda v: fmt_number(v, lang, 2))
+    """The ranking as the page shows it, columns labelled in ``lang``; built straight
+    from the selection's arrays, before anything is drawn."""
+    table = selection.table
+    criteria = load_criteria()
+    numeric = {t("table.score", lang): table["score"].to_numpy(dtype=float)}
+    numeric.update({c.label(lang): table[c.key].to_numpy(dtype=float) for c in criteria})
+    whole = all(bool(np.all(v == np.round(v))) for v in numeric.values())
+    columns: dict[str, object] = {
+        t("table.rank", lang): table["rank"].to_numpy(dtype="int64"),
+        t("table.change", lang): [_change(int(v)) for v in table["rank_change"]],
+        t("table.entity", lang): table["ente"].tolist(),
+        t("table.selected", lang): ["✔" if v else "" for v in table["selected"]],
+        t("table.tied", lang): ["=" if v else "" for v in table["tied_at_cutoff"]],
+    }
+    for label, values in numeric.items():
+        # decimals are written in the language's format
+        columns[label] = values if whole else [fmt_number(v, lang, 2) for v in values]
     config: dict[str, object] = {
         t("table.rank", lang): st.column_config.NumberColumn(
             width="small", help=t("table.rank_help", lang)),
@@ -134,10 +124,14 @@ def prepare_table(selection: Selection, lang: Lang) -> PreparedTable:
             width="small", help=t("table.tied_help", lang)),
     }
     if whole:
-        for col in numeric:
-            config[col] = st.column_config.NumberColumn(format="%d")
-    return PreparedTable(pa.Table.from_pandas(frame, preserve_index=False), config,
-                         35 * (len(frame) + 1) + 3)
+        for label in numeric:
+            config[label] = st.column_config.NumberColumn(format="%d")
+    # column order: rank, change, entity, score, selected, tied, then the criteria
+    order = [t("table.rank", lang), t("table.change", lang), t("table.entity", lang),
+             t("table.score", lang), t("table.selected", lang), t("table.tied", lang),
+             *[c.label(lang) for c in criteria]]
+    data = pa.table({name: columns[name] for name in order})
+    return PreparedTable(data, config, 35 * (len(table) + 1) + 3)
 
 
 def show_table(table: PreparedTable) -> None:

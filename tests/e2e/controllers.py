@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Page, WebSocket, expect
@@ -51,17 +50,13 @@ class AppPage:
     """Any page of the app: sidebar controls, title, notes, share box."""
 
     page: Page
-    finished_runs: int = 0  # script runs the server reported finished to this page
+    socket: WebSocket | None = None  # the app's connection, once the page has opened it
 
     def __post_init__(self) -> None:
         self.page.on("websocket", self._watch)
 
     def _watch(self, socket: WebSocket) -> None:
-        def on_frame(payload: bytes | str) -> None:
-            if _is_script_finished(payload):
-                self.finished_runs += 1
-
-        socket.on("framereceived", on_frame)
+        self.socket = socket
 
     def open(self, url: str) -> AppPage:
         self.page.goto(url)
@@ -76,23 +71,20 @@ class AppPage:
     def press_and_wait(self, target: Locator, key: str, timeout: float = 30_000) -> float:
         """Press ``key`` on ``target``; wait for the rerun it causes; return its milliseconds.
 
-        The rerun is finished when the server has said so, the app shows it is
-        idle and the page has stopped changing; the time is measured in the
-        page, from the keypress to the last change on screen. (The app's
-        running/idle attribute alone can miss a fast run: when the start and
-        the end of a run reach the browser together, React draws only the end.)
+        The rerun is finished when the server has said so and the app shows it
+        is idle; the time is measured in the page's clock, from the keypress to
+        the run's last change of state on screen (see ``CHANGE_RECORDER``).
         """
         wait_for_app_run(self.page)
         self._wait_quiet(timeout)
-        before = self.finished_runs
+        assert self.socket is not None, "open() the page with this AppPage first"
         self.page.evaluate("() => { window.__pressed = performance.now();"
                            " window.__lastRunChange = null; }")
-        target.press(key)
-        deadline = time.monotonic() + timeout / 1000
-        while self.finished_runs == before:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no script run finished within {timeout} ms of {key}")
-            self.page.wait_for_timeout(5)
+        # waits for the server's "script finished" without polling, so the measurement
+        # takes no processor time from the app it measures
+        with self.socket.expect_event("framereceived", predicate=_is_script_finished,
+                                      timeout=timeout):
+            target.press(key)
         wait_for_app_run(self.page, timeout)
         self._wait_quiet(timeout)
         return float(self.page.evaluate(
