@@ -50,22 +50,23 @@ def get_store() -> Store:
 
 @dataclass
 class PageStart:
-    """What every page draws first: language, store, the scenario controls that need a
-    full run, and the places filled at the end (navigation links, link notes)."""
+    """What a full run of every page draws first: language, store, the scenario
+    controls and the place for the navigation links (filled at the end)."""
 
     lang: Lang
     store: Store
     controls: Controls
     nav: DeltaGenerator
-    notes: DeltaGenerator
 
 
 @dataclass
 class Frame(PageStart):
-    """A page with its whole scenario known: the live controls are drawn too."""
+    """A page with its whole scenario known and a place, under the title, for what was
+    wrong with the link (filled at the end, when every control has read the link)."""
 
     scenario: Scenario
     shares: DeltaGenerator
+    notes: DeltaGenerator
 
 
 def open_page(title_key: str) -> Frame:
@@ -91,9 +92,10 @@ def _live_fragment(start: PageStart, body: Callable[[Frame], None]) -> None:
 
 
 def _with_live_controls(start: PageStart) -> Frame:
+    notes = st.container()  # in the fragment on a live page, so it can always write there
     scenario, shares = live_controls(start.controls, start.lang)
     return Frame(**{f.name: getattr(start, f.name) for f in fields(PageStart)},
-                 scenario=scenario, shares=shares)
+                 scenario=scenario, shares=shares, notes=notes)
 
 
 def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
@@ -122,8 +124,7 @@ def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
     if is_fresh_page() and bad_lang:
         add_link_notes([Note("params.bad_lang", {"value": linked_lang[-1][:40]})])
     st.title(t(title_key, lang))
-    notes = st.container()  # filled last, when every control has read the link
-    return PageStart(lang, store, controls, nav, notes)
+    return PageStart(lang, store, controls, nav)
 
 
 def scenario_query(scenario: Scenario, lang: Lang) -> dict[str, str | list[str]]:

@@ -128,6 +128,7 @@ def test_robustness_page_in_chromium(page: Page, app_url: str) -> None:
                             "passasse da 3 a 5")).to_be_visible()
     expect(page.get_by_text("Servizi pesa più della sua quota nominale")).to_be_visible()
     screenshot(page, "robustness")
+    wait_for_app_run(page)  # the button must be the finished run's, not one being replaced
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Scarica il rapporto Excel di questo scenario").click()
     report = load_workbook(io.BytesIO(Path(download_info.value.path()).read_bytes()))
