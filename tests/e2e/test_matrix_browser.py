@@ -78,6 +78,22 @@ def test_a_weight_redraws_everything_it_changes_and_reset_restores_the_source(
     expect(sidebar.get_by_test_id("stCode")).to_have_text(f"{app_url}/?tie=choice")
 
 
+def test_picking_among_the_tied_completes_the_selection_and_enters_the_link(
+    page: Page, app_url: str
+) -> None:
+    app = AppPage(page).open(f"{app_url}/?tie=choice")
+    app.expect_metric("Enti selezionati", "13")  # all three tied are in until the pick
+    picker = page.get_by_test_id("stMultiSelect").filter(has_text="Scegli 2 enti").first
+    picker.click()
+    page.get_by_role("option", name="Mazzè").click()
+    page.get_by_role("option", name="Albiano d'Ivrea").click()
+    page.keyboard.press("Escape")
+    app.expect_metric("Enti selezionati", "12")
+    expect(page).to_have_url(f"{app_url}/?tie=choice&pick=mazze&pick=albiano-d-ivrea")
+    expect(page.get_by_test_id("stSidebar").get_by_test_id("stCode")).to_have_text(
+        f"{app_url}/?tie=choice&pick=mazze&pick=albiano-d-ivrea")
+
+
 def test_page_links_carry_the_scenario(page: Page, app_url: str) -> None:
     app = AppPage(page).open(f"{app_url}/?ser=2&n=5&tie=criteria&tiek=inf&lang=en")
     app.expect_metric("Entities selected", "5")
