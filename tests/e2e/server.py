@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,8 +28,11 @@ def free_port() -> int:
 
 @contextmanager
 def streamlit_server(script: Path, db_path: Path | None = None,
-                     timeout: float = 60) -> Iterator[str]:
-    """Run ``streamlit run script`` on localhost; yield its base URL; stop it afterwards."""
+                     timeout: float = 60, options: Sequence[str] = ()) -> Iterator[str]:
+    """Run ``streamlit run script`` on localhost; yield its base URL; stop it afterwards.
+
+    ``options`` are more ``streamlit run`` options, e.g. ``("--runner.postScriptGC", "true")``.
+    """
     port = free_port()
     env = {**os.environ}
     if db_path is not None:
@@ -37,7 +40,8 @@ def streamlit_server(script: Path, db_path: Path | None = None,
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         *options],
         cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
