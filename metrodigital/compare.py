@@ -7,7 +7,6 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
-from scipy.stats import kendalltau, spearmanr
 
 from metrodigital.ranking import Selection
 from metrodigital.roles import Actor, AuthConfig, require_editor
@@ -28,6 +27,10 @@ class Comparison:
 
 def compare(a: Selection, b: Selection) -> Comparison:
     """Compare two selections of the same wave (Kendall's tau-b, which handles ties)."""
+    # imported here: scipy.stats takes a third of a second to load, and the Matrix
+    # page imports this module but compares only with normalised points
+    from scipy.stats import kendalltau, spearmanr
+
     left_side = a.table[["entity_id", "ente", "rank", "selected"]]
     right_side = b.table[["entity_id", "rank", "selected"]]
     ranks = left_side.merge(right_side, on="entity_id", suffixes=("_a", "_b"))

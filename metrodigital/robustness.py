@@ -26,11 +26,13 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
+
+if TYPE_CHECKING:
+    from scipy.optimize import OptimizeResult
 
 CRITERIA: tuple[str, ...] = (
     "anagrafica",
@@ -841,6 +843,10 @@ def _rank_milp(
     direction: Literal["best", "worst"],
     margin: float,
 ) -> OptimizeResult:
+    # imported here: SciPy's optimiser takes a quarter of a second to load, and every
+    # page imports this module for the effective weights, which do not need it
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     k, m = diffs.shape
     if direction == "worst":
         # z_j = 1 ⇒ d_j·w >= margin; M_j = margin − min_w d_j·w keeps z_j = 0 free
