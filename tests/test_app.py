@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -207,3 +210,16 @@ def test_quotas_from_the_link_say_who_was_displaced_and_why() -> None:
     assert app.query_params["q"] == "pop1>=2"
     infeasible = open_app(q=["pop1>=30"])
     assert "Nessuna selezione rispetta tutte le quote" in infeasible.info[0].body
+
+
+def test_the_matrix_page_does_not_load_scipy() -> None:
+    """SciPy's statistics and optimiser take about half a second to import: the Matrix
+    page, which uses neither, must not pay for them when the server starts."""
+    script = (
+        "import sys;"
+        "import ui.common, ui.matrix, metrodigital.charts, metrodigital.ranking;"
+        "print(sorted(m for m in sys.modules if m in ('scipy.stats', 'scipy.optimize')))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, text=True,
+                            capture_output=True, check=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "[]"
