@@ -7,8 +7,14 @@ import streamlit as st
 from metrodigital.charts import contributions_chart
 from metrodigital.i18n import fmt_number, t
 from metrodigital.ranking import evaluate
-from ui.common import Frame, close_page, open_live_page
+from ui.common import Frame, PageStart, close_page, open_live_page
 from ui.matrix import normalisation_text, pick_tied, prepare_table, show_table, tie_box
+
+
+def intro(page: PageStart) -> None:
+    """What the weights and N do not change, drawn by the full run only."""
+    wave = page.store.wave(page.controls.wave)
+    st.caption(t("matrix.caption", page.lang, wave=wave.name, n=wave.n_rows))
 
 
 def matrix(page: Frame) -> None:
@@ -18,20 +24,14 @@ def matrix(page: Frame) -> None:
     whole new page at once and redraws it once.
     """
     lang, store, scenario = page.lang, page.store, page.scenario
-    wave = store.wave(scenario.wave)
-    caption = t("matrix.caption", lang, wave=wave.name, n=wave.n_rows)
     selection = evaluate(store, scenario)
     if selection.all_weights_zero:
-        st.caption(caption)
         st.info(t("selection.all_zero", lang), icon=":material/info:")
         close_page(page)
         return
 
-    main = st.container()
-    with main:
-        st.caption(caption)
-        tie_area = st.container()  # the tie status goes above the picker it depends on
-        picks = pick_tied(selection, lang)
+    tie_area = st.container()  # the tie status goes above the picker it depends on
+    picks = pick_tied(selection, lang)
     if picks:
         scenario = replace(scenario, picks=picks)
         selection = evaluate(store, scenario)
@@ -42,21 +42,20 @@ def matrix(page: Frame) -> None:
 
     with tie_area:
         tie_box(selection, lang)
-    with main:
-        if normalisation:
-            st.info(normalisation, icon=":material/tune:")
-        col_selected, col_cut, col_top = st.columns(3)
-        col_selected.metric(t("matrix.metric_selected", lang), selection.n_selected,
-                            help=t("matrix.metric_selected_help", lang))
-        col_cut.metric(t("matrix.metric_cutoff", lang),
-                       fmt_number(last_in.min(), lang) if len(last_in) else "—",
-                       help=t("matrix.metric_cutoff_help", lang))
-        col_top.metric(t("matrix.metric_top", lang), scenario.top)
-        st.vega_lite_chart(rows, spec, width="stretch", alt=t("matrix.chart_alt", lang))
-        st.caption(t("matrix.chart_alt", lang))
-        st.subheader(t("matrix.table_title", lang))
-        show_table(table)
+    if normalisation:
+        st.info(normalisation, icon=":material/tune:")
+    with st.container(horizontal=True, gap="medium"):
+        st.metric(t("matrix.metric_selected", lang), selection.n_selected,
+                  help=t("matrix.metric_selected_help", lang))
+        st.metric(t("matrix.metric_cutoff", lang),
+                  fmt_number(last_in.min(), lang) if len(last_in) else "—",
+                  help=t("matrix.metric_cutoff_help", lang))
+        st.metric(t("matrix.metric_top", lang), scenario.top)
+    st.vega_lite_chart(rows, spec, width="stretch", alt=t("matrix.chart_alt", lang))
+    st.caption(t("matrix.chart_alt", lang))
+    st.subheader(t("matrix.table_title", lang))
+    show_table(table)
     close_page(page, scenario, selection.points)
 
 
-open_live_page("matrix.title", matrix)
+open_live_page("matrix.title", matrix, intro)

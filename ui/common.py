@@ -57,6 +57,7 @@ class PageStart:
     store: Store
     controls: Controls
     nav: DeltaGenerator
+    share: DeltaGenerator  # the share box's place for the link, between its heading and help
 
 
 @dataclass
@@ -74,16 +75,21 @@ def open_page(title_key: str) -> Frame:
     return _with_live_controls(_start_page(title_key))
 
 
-def open_live_page(title_key: str, body: Callable[[Frame], None]) -> None:
-    """Like :func:`open_page`, then ``body`` draws the page in a fragment.
+def open_live_page(title_key: str, body: Callable[[Frame], None],
+                   intro: Callable[[PageStart], None] | None = None) -> None:
+    """Like :func:`open_page`, then ``intro`` draws what the weights and N do not
+    change and ``body`` draws the rest of the page in a fragment.
 
     Moving a weight or N reruns only the fragment, not the whole page: the
     sidebar is not drawn again, so the ranking follows the mouse sooner. What
     the fragment writes outside itself (the weights' shares, the reset button,
-    the page links, the share box) it redraws on each of its reruns.
+    the page links, the link in the share box) it redraws on each of its reruns.
     ``body`` must end with :func:`close_page`, which writes the link.
     """
-    _live_fragment(_start_page(title_key, live_key=LIVE_FRAGMENT), body)
+    start = _start_page(title_key, live_key=LIVE_FRAGMENT)
+    if intro is not None:
+        intro(start)
+    _live_fragment(start, body)
 
 
 @st.fragment(key=LIVE_FRAGMENT)
@@ -121,10 +127,14 @@ def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
         st.error(t("store.unavailable", lang, detail=str(error)), icon=":material/error:")
         st.stop()
     controls = outer_controls(store, lang, live_key)
+    with st.sidebar:
+        st.subheader(t("sidebar.share", lang))
+        share = st.empty()
+        st.caption(t("sidebar.share_help", lang))
     if is_fresh_page() and bad_lang:
         add_link_notes([Note("params.bad_lang", {"value": linked_lang[-1][:40]})])
     st.title(t(title_key, lang))
-    return PageStart(lang, store, controls, nav)
+    return PageStart(lang, store, controls, nav, share)
 
 
 def scenario_query(scenario: Scenario, lang: Lang) -> dict[str, str | list[str]]:
@@ -153,9 +163,6 @@ def close_page(frame: Frame, scenario: Scenario | None = None,
     with frame.nav:
         for path, label_key, icon in PAGES:
             st.page_link(path, label=t(label_key, frame.lang), icon=icon, query_params=query)
-    link = share_url(scenario or frame.scenario, frame.lang)
-    with st.sidebar:
-        st.subheader(t("sidebar.share", frame.lang))
-        st.code(link, language=None, wrap_lines=True)
-        st.caption(t("sidebar.share_help", frame.lang))
+    frame.share.code(share_url(scenario or frame.scenario, frame.lang), language=None,
+                     wrap_lines=True)
     leave_page_start()
