@@ -93,16 +93,16 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
 
         st.subheader(t("sidebar.weights", lang))
         rerun_live = (lambda: st.rerun(live_key)) if live_key else None
+        for c in load_criteria():
+            seed(c.code, int(linked.weights[c.key]))
+            st.slider(
+                c.label(lang), min_value=WEIGHT_MIN, max_value=WEIGHT_MAX, step=1,
+                key=c.code, on_change=rerun_live,
+                help=t("sidebar.weight_help", lang, heading=c.source_heading,
+                       seed=int(c.seed_weight), param=c.code),
+            )
+        # a place of its own, so that a fragment drawing there leaves the sliders be
         weights_slot = st.container()
-        with weights_slot:
-            for c in load_criteria():
-                seed(c.code, int(linked.weights[c.key]))
-                st.slider(
-                    c.label(lang), min_value=WEIGHT_MIN, max_value=WEIGHT_MAX, step=1,
-                    key=c.code, on_change=rerun_live,
-                    help=t("sidebar.weight_help", lang, heading=c.source_heading,
-                           seed=int(c.seed_weight), param=c.code),
-                )
 
         seed(PARAM_NORMALISATION, linked.normalisation.value)
         normalisation = st.radio(
