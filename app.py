@@ -20,8 +20,8 @@ def intro(page: PageStart) -> None:
 def matrix(page: Frame) -> None:
     """Everything a weight or N changes; drawn again alone when one of them moves.
 
-    All the numbers are computed before anything is drawn, so the browser gets the
-    whole new page at once and redraws it once.
+    The numbers are computed before this part draws anything, so its elements reach
+    the browser together.
     """
     lang, store, scenario = page.lang, page.store, page.scenario
     selection = evaluate(store, scenario)
