@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -28,6 +29,9 @@ from ui.sidebar import (
 # Everything imported so far (Streamlit, pandas, Altair, DuckDB…) lives as long as the
 # server: moving it out of the collector's sight keeps every later collection short.
 gc.freeze()
+# ... and back into it at exit, so that DuckDB's objects are freed before its module is torn
+# down (otherwise its bindings print "nanobind: leaked … instances" when the process ends).
+atexit.register(gc.unfreeze)
 
 # Every page, as (script path, catalogue key of its label, icon).
 PAGES = (
