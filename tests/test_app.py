@@ -223,3 +223,27 @@ def test_the_matrix_page_does_not_load_scipy() -> None:
     result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_DIR, text=True,
                             capture_output=True, check=True, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+SCENARIO_LINK = {"ser": "3", "pop": "7", "n": "10", "norm": "share", "tie": "criteria",
+                 "tiek": ["inf", "ser"]}
+
+
+def control_values(app: AppTest) -> dict[str, object]:
+    return {"ser": app.slider(key="ser").value, "pop": app.slider(key="pop").value,
+            "n": app.slider(key="n").value, "norm": app.radio(key="norm").value,
+            "tie": app.radio(key="tie").value, "tiek": app.multiselect(key="tiek").value}
+
+
+def test_every_control_keeps_its_value_across_a_language_switch() -> None:
+    app = open_app(**SCENARIO_LINK)
+    before, link = control_values(app), dict(app.query_params)
+    assert before == {"ser": 3, "pop": 7, "n": 10, "norm": "share", "tie": "criteria",
+                      "tiek": ["inf", "ser"]}
+    app.radio(key="lang").set_value("en").run()
+    assert control_values(app) == before
+    assert app.title[0].value == "Prioritisation matrix"
+    assert {k: v for k, v in app.query_params.items() if k != "lang"} == link
+    app.radio(key="lang").set_value("it").run()
+    assert control_values(app) == before
+    assert dict(app.query_params) == link

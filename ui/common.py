@@ -16,7 +16,14 @@ from metrodigital.i18n import DEFAULT_LANG, LANGUAGES, Lang, normalise_lang, t
 from metrodigital.paths import database_path
 from metrodigital.scenario import PARAM_LANG, Note, Scenario, scenario_to_params
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError
-from ui.links import enter_page, is_fresh_page, leave_page_start, seed, write_to_link
+from ui.links import (
+    enter_page,
+    is_fresh_page,
+    leave_page_start,
+    restate_language_bound,
+    seed,
+    write_to_link,
+)
 from ui.sidebar import (
     Controls,
     add_link_notes,
@@ -120,7 +127,7 @@ def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
         chosen = st.radio(
             "Lingua / Language", options=list(LANGUAGES),
             format_func={"it": "Italiano", "en": "English"}.__getitem__, horizontal=True,
-            key=PARAM_LANG,
+            key=PARAM_LANG, on_change=restate_language_bound,
         )
         nav = st.container()
     write_to_link(PARAM_LANG, [chosen], [DEFAULT_LANG])

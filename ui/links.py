@@ -58,6 +58,34 @@ def seed(key: str, value: object) -> None:
         st.session_state[key] = value
 
 
+# Keys of widgets whose options are shown in the user's language (radios, multiselects):
+# see :func:`keep_across_languages`.
+_LANGUAGE_BOUND: set[str] = set()
+
+
+def keep_across_languages(key: str) -> str:
+    """Mark the widget ``key`` as one whose option labels change with the language.
+
+    Streamlit 1.67 keeps a choice widget's value in the browser as its option's
+    *label*: after a language switch the browser still holds the old language's
+    label, which no longer names any option, so the widget shows nothing and its
+    next change resets it to the default. :func:`restate_language_bound` (the
+    language switch's callback) gives each such widget its value again, so that
+    Streamlit sends the browser the label in the new language.
+    """
+    _LANGUAGE_BOUND.add(key)
+    return key
+
+
+def restate_language_bound() -> None:
+    """Callback of the language switch: re-assign every language-bound widget's value
+    (read with the labels the browser holds, before the switch), so that the widget is
+    drawn again with the same value in the new language."""
+    for key in sorted(_LANGUAGE_BOUND):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def write_to_link(key: str, values: Sequence[str], default: Sequence[str] = ()) -> None:
     """Put a widget's value in the link, or drop it from the link when it is the default."""
     current = st.query_params.get_all(key)

@@ -30,7 +30,7 @@ from metrodigital.scenario import (
     scenario_from_params,
 )
 from metrodigital.store import SEED_WAVE_SLUG, Store
-from ui.links import is_fresh_page, raw_params, seed, write_to_link
+from ui.links import is_fresh_page, keep_across_languages, raw_params, seed, write_to_link
 
 _NOTES_KEY = "_link_notes"
 
@@ -108,7 +108,8 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
         normalisation = st.radio(
             t("sidebar.normalisation", lang), options=[n.value for n in Normalisation],
             format_func=lambda n: t(f"sidebar.normalisation_{n}", lang),
-            key=PARAM_NORMALISATION, help=t("sidebar.normalisation_help", lang))
+            key=keep_across_languages(PARAM_NORMALISATION),
+            help=t("sidebar.normalisation_help", lang))
         write_to_link(PARAM_NORMALISATION, [normalisation], [Normalisation.RAW.value])
 
         st.subheader(t("sidebar.selection", lang))
@@ -125,14 +126,16 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
 
         seed(PARAM_TIES, linked.ties.value)
         rule = st.radio(t("sidebar.ties", lang), options=[r.value for r in TieRule],
-                        format_func=lambda r: t(f"sidebar.ties_{r}", lang), key=PARAM_TIES,
+                        format_func=lambda r: t(f"sidebar.ties_{r}", lang),
+                        key=keep_across_languages(PARAM_TIES),
                         help=t("sidebar.ties_help", lang))
         write_to_link(PARAM_TIES, [rule], [TieRule.ALL.value])
 
         seed(PARAM_TIE_CRITERIA, [criterion_code(k) for k in linked.tie_criteria])
         tie_codes = st.multiselect(
             t("sidebar.tie_criteria", lang), options=list(codes),
-            format_func=lambda code: codes[code].label(lang), key=PARAM_TIE_CRITERIA,
+            format_func=lambda code: codes[code].label(lang),
+            key=keep_across_languages(PARAM_TIE_CRITERIA),
             disabled=rule != TieRule.CRITERIA, help=t("sidebar.tie_criteria_help", lang),
             placeholder=t("sidebar.tie_criteria_placeholder", lang),
         )
