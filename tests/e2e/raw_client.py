@@ -7,8 +7,10 @@ client: open a session over the websocket, send back messages a page never sends
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -28,6 +30,7 @@ class RawSession:
     socket: ClientConnection | None = None
     session_id: str = ""
     last_response: str = ""
+    _stack: ExitStack = field(default_factory=ExitStack)
 
     def _headers(self) -> dict[str, str]:
         return {"Host": self.host} if self.host else {}
@@ -35,14 +38,18 @@ class RawSession:
     def open(self, page: str = "", query: str = "") -> RawSession:
         """GET the health check (it sets the XSRF cookie), open the websocket, run the page once."""
         self.http.get(self.base + "/_stcore/health", headers=self._headers(), timeout=10)
-        netloc = urlsplit(self.base).netloc
+        address = urlsplit(self.base)
         cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
-        headers = {**self._headers(), "Cookie": cookie}
-        if self.host:
+        headers = {"Cookie": cookie}
+        if self.host:  # a browser sends the page's own origin: same-origin for the server
             headers["Origin"] = f"http://{self.host}"
-        self.socket = connect(f"ws://{netloc}/_stcore/stream", subprotocols=["streamlit"],
-                              additional_headers=headers, open_timeout=10,
-                              max_size=None)
+        # the URL names the (forged) host; the socket goes to the real server
+        sock = socket.create_connection((address.hostname, address.port), timeout=10)
+        self._stack = ExitStack()
+        self.socket = self._stack.enter_context(connect(
+            f"ws://{self.host or address.netloc}/_stcore/stream", sock=sock,
+            subprotocols=["streamlit"], additional_headers=headers, open_timeout=10,
+            max_size=None))
         self.run(page, query)
         return self
 
@@ -93,7 +100,7 @@ class RawSession:
 
     def close(self) -> None:
         if self.socket is not None:
-            self.socket.close()
+            self._stack.close()
             self.socket = None
 
 
