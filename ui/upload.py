@@ -7,8 +7,10 @@ import streamlit as st
 from metrodigital.criteria import load_criteria
 from metrodigital.i18n import Lang, fmt_number, t
 from metrodigital.ingest import ENTE, Preview
+from metrodigital.roles import display_actor
 from metrodigital.store import Store
 from metrodigital.territory import match_entity
+from ui.auth import is_editor
 
 
 def problem_report(preview: Preview, lang: Lang) -> None:
@@ -48,6 +50,7 @@ def mapping_editor(preview: Preview, lang: Lang) -> dict[str, str]:
 
 
 def waves_table(store: Store, lang: Lang) -> None:
+    editor = is_editor()  # viewers see a role, never an editor's e-mail
     rows = [
         {
             t("upload.col_name", lang): w.name,
@@ -56,7 +59,7 @@ def waves_table(store: Store, lang: Lang) -> None:
             "SHA-256": w.sha256[:12] + "…",
             t("upload.col_rows", lang): fmt_number(w.n_rows, lang),
             t("upload.col_uploaded", lang): w.uploaded_at.strftime("%d/%m/%Y %H:%M"),
-            t("upload.col_by", lang): w.uploaded_by[:60],
+            t("upload.col_by", lang): display_actor(w.uploaded_by, editor, lang)[:60],
         }
         for w in store.waves()
     ]
