@@ -43,8 +43,12 @@ def tie_sentence(selection: Selection, lang: str) -> str:
     included = join_names((names[i] for i in ties.included), lang)
     excluded = join_names((names[i] for i in ties.entity_ids if i not in ties.included), lang)
     criteria = join_names((criterion(k).label(lang) for k in ties.tie_criteria), lang)
-    head = t("ties.head", lang, names=tied, score=fmt_number(ties.score or 0, lang),
-             first=ties.first_rank, last=ties.last_rank, top=top, slots=ties.slots)
+    if selection.quota is not None and selection.quota.feasible:
+        # the quotas decided the places: the tie is for places they left, not at rank N
+        head = t("ties.head_quota", lang, names=tied, slots=ties.slots, top=top)
+    else:
+        head = t("ties.head", lang, names=tied, score=fmt_number(ties.score or 0, lang),
+                 first=ties.first_rank, last=ties.last_rank, top=top, slots=ties.slots)
     body = t(f"ties.{ties.outcome}", lang, n=n, top=top, included=included, excluded=excluded,
              criteria=criteria, slots=ties.slots)
     return f"{head} {body}"
@@ -56,15 +60,23 @@ def quota_text(quota: Quota, lang: str) -> str:
     return t(f"quotas.{quota.bound}", lang, k=quota.k, label=label)
 
 
-def quota_sentences(selection: Selection, lang: str) -> list[str]:
-    """Who left and who entered the selection because of a quota, and why."""
+def quota_sentences(selection: Selection, lang: str, *, with_tie: bool = True) -> list[str]:
+    """Who left and who entered the selection because of a quota, and why; then, when
+    equal scores competed for the places the quotas left, what the tie rule did
+    (``with_tie``) and any maximum that including the tied exceeds."""
     outcome = selection.quota
     if outcome is None or not outcome.feasible:
         return []
     names = selection.table.set_index("entity_id")["ente"].map(short_name)
-    return [
+    lines = [
         *(t("quotas.displaced", lang, ente=names[e], quota=quota_text(q, lang))
+          if q is not None else t("quotas.displaced_any", lang, ente=names[e])
           for e, q in outcome.displaced),
         *(t("quotas.promoted", lang, ente=names[e], quota=quota_text(q, lang))
           for e, q in outcome.promoted),
     ]
+    if selection.ties.at_cutoff and with_tie:
+        lines.append(tie_sentence(selection, lang))
+    lines += [t("quotas.max_exceeded", lang, quota=quota_text(q, lang), count=count)
+              for q, count in outcome.exceeded]
+    return lines

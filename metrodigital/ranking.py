@@ -215,19 +215,12 @@ def evaluate(store: Store, scenario: Scenario) -> Selection:
     ids = base["entity_id"].to_numpy()
     quota = None
     if scenario.quotas and scenario.total_weight:
-        quota = _apply_quotas(store, scenario, ranking, set(selected[selected].index))
+        quota, quota_ties = _apply_quotas(store, scenario, ranking, set(selected[selected].index))
         if quota.feasible:
             selected = pd.Series(False, index=ids)
-            selected[list(quota.selected)] = True
-            ties = TieStatus("none")  # the quotas decided who takes each place
-            notes.append(Note("quotas.applied"))
-            scores = base.set_index("entity_id")["score"]
-            inside = {scores[e] for e in quota.selected}
-            split = [e for e in ids if not selected[e] and scores[e] in inside]
-            if split:  # equal scores on both sides: say that ranking order decided
-                names = base.set_index("entity_id")["ente"]
-                notes.append(Note("quotas.tie_split", {"names": ", ".join(names[e]
-                                                                      for e in split)}))
+            selected[[*quota.selected, *quota.tied_out]] = True
+            ties = quota_ties
+            notes.append(Note("quotas.applied" if not ties.at_cutoff else "quotas.applied_tied"))
         else:
             notes.append(Note("quotas.infeasible"))
     seed = seed_rank.reindex(ids).to_numpy(dtype="int64")
@@ -242,15 +235,68 @@ def evaluate(store: Store, scenario: Scenario) -> Selection:
 
 
 def _apply_quotas(store: Store, scenario: Scenario, ranking: Ranking,
-                  baseline: set[str]) -> QuotaOutcome:
-    """The quota selection, groups by population class (raw points) or zona omogenea."""
+                  baseline: set[str]) -> tuple[QuotaOutcome, TieStatus]:
+    """The quota selection, groups by population class (raw points) or zona omogenea,
+    and what the tie rule made of equal scores at the places the quotas decide.
+
+    The quotas fill exactly N places; the tie rule then works as it does without
+    quotas. Entities are taken by score, and among equal scores in the order the
+    rule gives (more points on the tie criteria first; the user's picks first), so
+    the rule decides what it can. Whoever could still swap places with a selected
+    entity of equal standing, every quota still met, is tied: the rule ``all``
+    includes them all (the selection exceeds N and may exceed a maximum by that
+    tie, as it exceeds N without quotas), ``criteria`` includes those its criteria
+    leave equal, ``choice`` includes them all until the user's pick decides.
+    """
     raw = ranking if scenario.normalisation is Normalisation.RAW else rank(
         store, scenario.wave, dict(scenario.weights))
     classes = raw.points["popolazione"]
+    table = ranking.table
     groups: dict[str, dict[GroupKind, int]] = {}
-    for entity_id, ente in zip(ranking.table["entity_id"], ranking.table["ente"], strict=True):
+    for entity_id, ente in zip(table["entity_id"], table["ente"], strict=True):
         entity = match_entity(ente).entity
         zona = entity.zona_omogenea if entity is not None else None
         groups[entity_id] = {"pop": int(classes[entity_id]), "zona": zona or UNKNOWN_ZONE}
-    return apply_quotas(list(ranking.table["entity_id"]), groups, scenario.top,
-                        list(scenario.quotas), baseline)
+
+    ids = table["entity_id"].tolist()
+    scores = dict(zip(ids, table["score"].astype(float), strict=True))
+    rule = scenario.ties
+    if rule is TieRule.CRITERIA and scenario.tie_criteria:
+        values = ranking.points[list(scenario.tie_criteria)]
+        extra: dict[str, tuple[float, ...]] = {
+            e: tuple(float(v) for v in values.loc[e]) for e in ids}
+    elif rule is TieRule.CHOICE:
+        picked = set(scenario.picks)
+        extra = {e: (float(e in picked),) for e in ids}
+    else:
+        extra = {e: () for e in ids}
+    full_key = {e: (scores[e], *extra[e]) for e in ids}
+    position = {e: i for i, e in enumerate(ids)}
+    # best first; the list order only places equal keys next to each other
+    order = sorted(ids, key=lambda e: (tuple(-v for v in full_key[e]), position[e]))
+    quotas = list(scenario.quotas)
+    outcome = apply_quotas(order, groups, scenario.top, quotas, baseline, full_key)
+    if not outcome.feasible:
+        return outcome, TieStatus("none")
+    by_score = apply_quotas(order, groups, scenario.top, quotas, baseline, scores)
+    if not by_score.tied_out:
+        return outcome, TieStatus("none")
+
+    group = [e for e in ids if e in set(by_score.tied_out) | set(by_score.tied_in)]
+    included = [e for e in group if e in set(outcome.selected) | set(outcome.tied_out)]
+    if rule is TieRule.CRITERIA and scenario.tie_criteria:
+        result: TieOutcome = "partly_broken" if outcome.tied_out else "broken_by_criteria"
+    elif rule is TieRule.CHOICE:
+        result = "awaiting_choice" if outcome.tied_out else "chosen"
+    else:
+        result = "all_included"
+    group_scores = {scores[e] for e in group}
+    ranks = table.set_index("entity_id")["rank"]
+    first = int(min(ranks[e] for e in group))
+    return outcome, TieStatus(
+        result, score=group_scores.pop() if len(group_scores) == 1 else None,
+        entity_ids=tuple(group), first_rank=first,
+        last_rank=first + len(group) - 1, slots=len(by_score.tied_in),
+        included=tuple(included),
+        tie_criteria=scenario.tie_criteria if rule is TieRule.CRITERIA else (),
+    )

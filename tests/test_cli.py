@@ -266,7 +266,13 @@ def test_rank_with_a_quota(capsys: pytest.CaptureFixture[str]) -> None:
     out = run_json(capsys, "--quota", "pop1>=2")
     assert out["scenario"]["quotas"] == ["pop1>=2"]
     selected = [r["ente"] for r in out["ranking"] if r["selected"]]
-    assert len(selected) == 12 and "Comune di Angrogna" in selected
+    # the quota takes one of the two places the tie at 193 had: the rule "all" keeps all three
+    assert len(selected) == 14 and "Comune di Angrogna" in selected
+    assert out["ties"]["outcome"] == "all_included"
     assert any("Le quote decidono" in w for w in out["warnings"])
+    broken = run_json(capsys, "--quota", "pop1>=2", "--ties", "criteria:servizi")
+    selected = [r["ente"] for r in broken["ranking"] if r["selected"]]
+    assert len(selected) == 12 and "Comune di Angrogna" in selected
+    assert "Comune di Albiano d'Ivrea" in selected  # 19 points on Servizi, the most of the three
     with pytest.raises(SystemExit):
         main(["rank", "--quota", "pop1=2"])

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from itertools import combinations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
 
+from metrodigital.explain import note_text, quota_sentences, tie_sentence
 from metrodigital.quotas import Quota, apply_quotas, parse_quota
+from metrodigital.ranking import Selection, evaluate
+from metrodigital.scenario import Scenario, TieRule
+from metrodigital.store import Store
+from metrodigital.territory import match_entity
+from tests.conftest import PROJECT_DIR
 
 
 def brute_force(order: list[str], groups: dict[str, dict[str, int]], top: int,
@@ -71,3 +79,161 @@ def test_displaced_and_promoted_name_their_quota() -> None:
     capped = apply_quotas(order, groups, 3, [at_most_two_big])
     assert capped.selected == ("a", "b", "d")
     assert capped.displaced == (("c", at_most_two_big),)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    entities=st.lists(st.tuples(st.integers(1, 3), st.integers(0, 3)), min_size=3, max_size=9),
+    top=st.integers(1, 5),
+    raw=st.lists(st.tuples(st.integers(1, 3), st.sampled_from(["min", "max"]),
+                           st.integers(0, 4)), max_size=3),
+)
+def test_equal_scores_are_tied_exactly_when_some_best_selection_swaps_them(
+        entities: list[tuple[int, int]], top: int, raw: list[tuple[int, str, int]]) -> None:
+    """With equal scores there can be several best selections: whoever is in all of them
+    is selected for sure, whoever is in only some is tied (never decided by list order)."""
+    scores = {f"e{i}": score for i, (_, score) in enumerate(entities)}
+    order = sorted(scores, key=lambda e: -scores[e])
+    groups = {f"e{i}": {"pop": c} for i, (c, _) in enumerate(entities)}
+    quotas = [Quota("pop", g, b, k) for g, b, k in raw]  # type: ignore[arg-type]
+    top = min(top, len(order))
+
+    def ok(chosen: tuple[str, ...]) -> bool:
+        counts = [sum(groups[e]["pop"] == q.group for e in chosen) for q in quotas]
+        return all(n >= q.k if q.bound == "min" else n <= q.k
+                   for q, n in zip(quotas, counts, strict=True))
+
+    feasible = [c for c in combinations(order, top) if ok(c)]
+    outcome = apply_quotas(order, groups, top, quotas, tie_key=scores)
+    assert outcome.feasible == bool(feasible)
+    if not feasible:
+        return
+    best = max(tuple(sorted((scores[e] for e in c), reverse=True)) for c in feasible)
+    optimal = [set(c) for c in feasible
+               if tuple(sorted((scores[e] for e in c), reverse=True)) == best]
+    certain, possible = set.intersection(*optimal), set.union(*optimal)
+    assert set(outcome.selected) in optimal
+    assert set(outcome.selected) | set(outcome.tied_out) == possible
+    assert set(outcome.selected) - set(outcome.tied_in) == certain
+
+
+# -- every quota kind against every tie rule, on the source's matrix (N = 12, a tie at 193
+# on ranks 11–13 between Mazzè, Sant'Ambrogio di Torino and Albiano d'Ivrea) ------------
+QUOTA_CASES = {
+    "pop_min": "pop1>=2",  # Angrogna (rank 20) promoted: one place left for the three at 193
+    "pop_max": "pop2<=4",  # the three at 193 are all of class 2: one place left for them
+    "zona_min": "zona7>=1",  # Rivarossa (rank 16) promoted
+    "zona_max": "zona9<=3",  # the README's example: not binding, the tie stays at rank 12
+    "zona_max_binding": "zona2<=1",  # Collegno (zona 2) out: the three at 193 all fit
+    "infeasible": "pop1>=30",
+}
+RULES = {
+    "all": {"ties": TieRule.ALL},
+    "criteria": {"ties": TieRule.CRITERIA, "tie_criteria": ("servizi",)},
+    "choice": {"ties": TieRule.CHOICE},
+    "choice_picked": {"ties": TieRule.CHOICE, "picks": ("mazze",)},
+}
+TIED = {"mazze", "sant-ambrogio-di-torino", "albiano-d-ivrea"}
+
+
+def quota_counts(selection: Selection, quota: Quota) -> int:
+    members = set(selection.selected_ids)
+    return sum(1 for e in members if _group(selection, e, quota.kind) == quota.group)
+
+
+def _group(selection: Selection, entity_id: str, kind: str) -> int:
+    if kind == "pop":
+        return int(selection.points.at[entity_id, "popolazione"])
+    ente = selection.table.set_index("entity_id").at[entity_id, "ente"]
+    match = match_entity(ente).entity
+    return (match.zona_omogenea if match is not None else None) or 0
+
+
+@pytest.mark.parametrize("rule", list(RULES))
+@pytest.mark.parametrize("case", list(QUOTA_CASES))
+def test_every_quota_kind_with_every_tie_rule_through_evaluate(store: Store, case: str,
+                                                               rule: str) -> None:
+    quota = parse_quota(QUOTA_CASES[case])
+    assert quota is not None
+    selection = evaluate(store, Scenario(quotas=(quota,), **RULES[rule]))  # type: ignore[arg-type]
+    outcome, ties = selection.quota, selection.ties
+    assert outcome is not None
+    for lang in ("it", "en"):  # every sentence the pages and exports show can be written
+        assert tie_sentence(selection, lang)
+        quota_sentences(selection, lang)
+        [note_text(n, lang) for n in selection.notes]
+    table = selection.table.set_index("entity_id")
+    assert set(table.index[table["tied_at_cutoff"]]) == set(ties.entity_ids)
+    if case == "infeasible":
+        assert not outcome.feasible and "quotas.infeasible" in [n.code for n in selection.notes]
+        plain = evaluate(store, Scenario(**RULES[rule]))  # type: ignore[arg-type]
+        assert selection.selected_ids == plain.selected_ids  # the quota is ignored, said so
+        return
+    assert outcome.feasible
+    n = selection.n_selected
+    if ties.outcome in ("none", "broken_by_criteria", "chosen"):
+        # the quotas filled exactly N places and the rule decided every tie: all quotas hold
+        assert n == 12
+        count = quota_counts(selection, quota)
+        assert count >= quota.k if quota.bound == "min" else count <= quota.k
+    else:  # rule "all", or a choice not yet made: everyone tied is in, beyond N
+        assert ties.outcome in ("all_included", "awaiting_choice")
+        assert n == 12 + len(outcome.tied_out) > 12
+        assert set(ties.included) == set(ties.entity_ids)
+        assert selection.scenario.ties is not TieRule.CRITERIA
+    # never decided by list order: whoever is out with the score of someone in would break a
+    # quota by swapping with them, or the rule (criteria points, the user's pick) decided
+    selected = set(selection.selected_ids)
+    for out in set(table.index) - selected:
+        for inside in selected:
+            if table.at[out, "score"] != table.at[inside, "score"]:
+                continue
+            swapped = selected - {inside} | {out}
+            count = sum(_group(selection, e, quota.kind) == quota.group for e in swapped)
+            breaks = count < quota.k if quota.bound == "min" else count > quota.k
+            decided = (rule == "criteria" and selection.points.at[out, "servizi"]
+                       < selection.points.at[inside, "servizi"]) or (
+                rule == "choice_picked" and inside == "mazze")
+            assert breaks or decided, (out, inside)
+
+
+def test_quota_ties_name_the_tied_and_what_the_rule_did(store: Store) -> None:
+    pop_max = parse_quota("pop2<=4")
+    everyone = evaluate(store, Scenario(quotas=(pop_max,)))  # type: ignore[arg-type]
+    assert set(everyone.ties.entity_ids) == TIED and everyone.ties.slots == 1
+    assert everyone.n_selected == 14
+    lines = quota_sentences(everyone, "it")
+    assert any("Mazzè, Sant'Ambrogio di Torino e Albiano d'Ivrea hanno lo stesso punteggio"
+               in line for line in lines)
+    # including the three exceeds the maximum: the page says so and how to respect it
+    assert any("«al massimo 4 enti di classe di popolazione 2» è superata: gli enti sono 6"
+               in line for line in lines)
+    by_services = evaluate(store, Scenario(quotas=(pop_max,), ties=TieRule.CRITERIA,  # type: ignore[arg-type]
+                                           tie_criteria=("servizi",)))
+    assert by_services.ties.outcome == "broken_by_criteria"
+    assert set(by_services.selected_ids) & TIED == {"albiano-d-ivrea"}
+    picked = evaluate(store, Scenario(quotas=(pop_max,), ties=TieRule.CHOICE,  # type: ignore[arg-type]
+                                      picks=("sant-ambrogio-di-torino",)))
+    assert picked.ties.outcome == "chosen"
+    assert set(picked.selected_ids) & TIED == {"sant-ambrogio-di-torino"}
+    assert "Sant'Ambrogio di Torino" in tie_sentence(picked, "en")
+
+
+def test_a_maximum_alone_with_the_include_all_rule_does_not_crash(store: Store) -> None:
+    """The README's example: with the tie at 193 the selection without quotas has 13."""
+    zona9 = parse_quota("zona9<=3")
+    selection = evaluate(store, Scenario(quotas=(zona9,)))  # type: ignore[arg-type]
+    assert selection.n_selected == 13 and set(selection.ties.entity_ids) == TIED
+    assert selection.quota is not None and selection.quota.displaced == ()
+
+
+def test_matrix_page_opens_with_the_readme_quota_link() -> None:
+    app = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
+    app.query_params["q"] = "zona9<=3"  # ?q=zona9%3C%3D3
+    app.run()
+    assert not app.exception, [e.message for e in app.exception]
+    body = " ".join(i.body for i in app.info)
+    assert "Le quote decidono chi occupa i posti" in body
+    assert "Mazzè, Sant'Ambrogio di Torino e Albiano d'Ivrea" in body
+    selected = next(str(m.value) for m in app.metric if m.label == "Enti selezionati")
+    assert selected == "13"
