@@ -29,8 +29,8 @@ from metrodigital.questionnaire import (
     score_answers,
 )
 from metrodigital.roles import Actor, AuthConfig, require_editor
-from metrodigital.store import Store, Wave, slugify
-from metrodigital.territory import match_entity
+from metrodigital.store import Store, Wave, entity_id_for, entity_slug, slugify
+from metrodigital.territory import Match, match_entity
 from metrodigital.workbook import CellProblem, Table, normalise_text, parse_number, read_workbook
 
 Format = Literal["matrix", "responses"]
@@ -38,6 +38,8 @@ Format = Literal["matrix", "responses"]
 # figure when the 2022 survey ran (it reproduces the source's classes exactly).
 POPULATION_YEAR = 2022
 ENTE = "ente"
+ENTITY_ID = "entity_id"  # the store's key of the entity a row becomes
+ISTAT_CODE = "istat_code"  # the ISTAT code(s) of the Comune or Unione a name matched
 FINAL_SCORE = "punteggio_finale"  # the source's total: optional, checked, never used
 # Header texts that name the entity column in the exports we know.
 ENTE_ALIASES = (
@@ -139,6 +141,63 @@ def _name_warning(table: Table, letter: str, row_number: int, ente: str) -> Cell
                     **match.warning.params)
 
 
+def istat_codes(match: Match) -> str:
+    """The ISTAT code of the Comune a name matched (an Unione: its members' codes joined
+    by ``;``), or "" when the name matched nothing."""
+    entity = match.entity
+    if entity is None:
+        return ""
+    return ";".join(member.istat_code for member in entity.members)
+
+
+def entity_key(ente: str, match: Match) -> str:
+    """The store's key for the entity a row names: the slug of the name as written
+    ("Comune di Mazzè" → ``mazze``, so that links keep working), else the ISTAT code
+    once the name matched a Comune, else a hash of the name; never empty."""
+    return entity_slug(ente) or istat_codes(match).replace(";", "-") or entity_id_for(ente)
+
+
+class _Claims:
+    """Which row claimed which entity: two rows that would become one entity (the same key,
+    or the same Comune by ISTAT code) are an error naming both rows; the same name twice
+    is a warning (the last row counts)."""
+
+    def __init__(self, table: Table, letter: str) -> None:
+        self.table = table
+        self.letter = letter
+        self._first: dict[str, tuple[int, str, str]] = {}  # key → (row, name, as written)
+
+    def claim(self, ente: str, written: str, row_number: int,
+              match: Match) -> tuple[str, str, CellProblem | None]:
+        """(entity key, ISTAT code(s), the problem with this row if any)."""
+        key = entity_key(ente, match)
+        codes = istat_codes(match)
+        claims = [f"id:{key}", *([f"istat:{codes}"] if codes else [])]
+        problem = None
+        for claim in claims:
+            if claim not in self._first:
+                continue
+            first_row, first_name, first_written = self._first[claim]
+            if normalise_text(first_written) == normalise_text(written):
+                problem = _problem("warning", "ingest.duplicate_entity", self.table,
+                                   self.letter, row_number, ente=ente, first=first_row)
+            else:
+                problem = _problem(
+                    "error", "ingest.same_entity", self.table, self.letter, row_number,
+                    ente=_as_written(ente, written), other=_as_written(first_name,
+                                                                       first_written),
+                    first=first_row, entity=match.entity.name if match.entity else key)
+            break
+        for claim in claims:
+            self._first[claim] = (row_number, ente, written)
+        return key, codes, problem
+
+
+def _as_written(ente: str, written: str) -> str:
+    """«Pinerol» → «Pinerolo» when the user picked another name for the row."""
+    return ente if ente == written else f"{written}» → «{ente}"
+
+
 def _prepare_responses(table: Table, questionnaire: Questionnaire,
                        renames: Mapping[str, str]) -> Preview:
     """One row per respondent, a column per question: scored through the definition."""
@@ -162,13 +221,13 @@ def _prepare_responses(table: Table, questionnaire: Questionnaire,
         where[qid] = letters[min(by_option.values())]
     records: list[dict[str, object]] = []
     answers: list[dict[str, object]] = []
-    seen: dict[str, int] = {}
     if columns.entity is not None:
         entity_letter = letters[columns.entity]
+        claims = _Claims(table, entity_letter)
         for row_number, values in table.rows:
             raw_name = values[columns.entity] if columns.entity < len(values) else None
-            ente = str(raw_name or "").strip()
-            ente = renames.get(ente, ente)
+            written = str(raw_name or "").strip()
+            ente = renames.get(written, written)
             if not ente:
                 if any(v not in (None, "") for v in values):
                     problems.append(_problem("error", "ingest.missing_entity", table,
@@ -195,20 +254,20 @@ def _prepare_responses(table: Table, questionnaire: Questionnaire,
                 record["popolazione"] = 0.0
                 problems.append(_problem("warning", "ingest.no_population", table,
                                          entity_letter, row_number, ente=ente))
-            key_name = normalise_text(ente)
-            if key_name in seen:
-                problems.append(_problem("warning", "ingest.duplicate_entity", table,
-                                         entity_letter, row_number, ente=ente,
-                                         first=seen[key_name]))
-            seen[key_name] = row_number
+            record[ENTITY_ID], record[ISTAT_CODE], claimed = claims.claim(
+                ente, written, row_number, match)
+            if claimed is not None:
+                problems.append(claimed)
             records.append(record)
             for qid, answer in scored.answers.items():
                 if answer.answered:
                     text = "; ".join(answer.labels) if answer.options else f"{answer.number:g}"
                     answers.append({ENTE: ente, "question_id": qid, "answer": text})
     keys = [c.key for c in load_criteria()]
-    matrix = pd.DataFrame.from_records(records, columns=[ENTE, *keys]).fillna(0.0)
-    matrix = matrix.drop_duplicates(ENTE, keep="last").reset_index(drop=True)
+    matrix = pd.DataFrame.from_records(records, columns=[ENTE, *keys, ENTITY_ID, ISTAT_CODE])
+    matrix[keys] = matrix[keys].fillna(0.0)
+    # the same name twice keeps its last row (the warning says so)
+    matrix = matrix.drop_duplicates(ENTITY_ID, keep="last").reset_index(drop=True)
     answer_frame = pd.DataFrame.from_records(answers, columns=[ENTE, "question_id", "answer"])
     answer_frame = answer_frame[answer_frame[ENTE].isin(matrix[ENTE])]
     last_rows = answer_frame.drop_duplicates([ENTE, "question_id"], keep="last")
@@ -302,12 +361,12 @@ def _prepare_matrix(table: Table, aliases: Mapping[str, str],
             problems.append(_problem("error", "ingest.missing_column", table, None, None,
                                      column=target, header_row=header_row))
     records: list[dict[str, object]] = []
-    seen: dict[str, int] = {}
     if ENTE in columns:
+        claims = _Claims(table, columns[ENTE])
         for row_number, values in table.rows:
             record: dict[str, object] = {}
-            ente = str(values[index[ENTE]] or "").strip()
-            ente = renames.get(ente, ente)
+            written = str(values[index[ENTE]] or "").strip()
+            ente = renames.get(written, written)
             if not ente:
                 if any(v not in (None, "") for v in values):
                     problems.append(_problem("error", "ingest.missing_entity", table,
@@ -341,20 +400,19 @@ def _prepare_matrix(table: Table, aliases: Mapping[str, str],
                     record[key] = number
             if FINAL_SCORE in index:
                 record[FINAL_SCORE] = parse_number(values[index[FINAL_SCORE]])
-            key_name = normalise_text(ente)
-            if key_name in seen:
-                problems.append(_problem("warning", "ingest.duplicate_entity", table,
-                                         columns[ENTE], row_number, ente=ente,
-                                         first=seen[key_name]))
-            seen[key_name] = row_number
+            record[ENTITY_ID], record[ISTAT_CODE], claimed = claims.claim(
+                ente, written, row_number, match_entity(ente))
+            if claimed is not None:
+                problems.append(claimed)
             if row_ok:
                 records.append(record)
     if ENTE in columns and not records and not any(p.severity == "error" for p in problems):
         problems.append(_problem("error", "ingest.no_rows", table, None, None))
     extra = [FINAL_SCORE] if FINAL_SCORE in index else []
-    matrix = pd.DataFrame.from_records(records, columns=[ENTE, *keys, *extra])
-    # a duplicated entity keeps its last row (the warning says so)
-    matrix = matrix.drop_duplicates(ENTE, keep="last").reset_index(drop=True)
+    matrix = pd.DataFrame.from_records(records,
+                                       columns=[ENTE, *keys, *extra, ENTITY_ID, ISTAT_CODE])
+    # the same name twice keeps its last row (the warning says so)
+    matrix = matrix.drop_duplicates(ENTITY_ID, keep="last").reset_index(drop=True)
     return Preview(
         filename="", sha256="", format="matrix", sheet=table.sheet, header_row=header_row,
         headers=list(table.headers), columns=columns, matrix=matrix, problems=problems,

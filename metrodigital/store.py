@@ -8,8 +8,10 @@ out a fresh ``cursor()`` for every query; Streamlit sessions run in threads.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
+import os
 import re
 import threading
 import unicodedata
@@ -22,6 +24,7 @@ import duckdb
 import pandas as pd
 
 from metrodigital.criteria import load_criteria
+from metrodigital.i18n import DEFAULT_LANG, catalogue, t
 from metrodigital.paths import DATA_DIR
 
 SEED_WAVE_NAME = "METRODIGITAL 2023"
@@ -34,7 +37,23 @@ SEED_SOURCE = (
 
 
 class StoreError(RuntimeError):
-    """The database cannot be opened or written; the message says why."""
+    """The database cannot be opened or written; the message says why.
+
+    ``code`` is a message-catalogue key (``message(lang)`` renders it with
+    ``params`` in the user's language) or the text itself. ``str(error)`` is the
+    Italian text for the store's own ``store.*`` keys, else ``code`` as given
+    (other modules' callers translate their keys themselves).
+    """
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(self.message(DEFAULT_LANG) if code.startswith("store.") else code)
+
+    def message(self, lang: str = DEFAULT_LANG) -> str:
+        if self.code in catalogue():
+            return t(self.code, lang, **self.params)
+        return self.code
 
 
 def slugify(text: str) -> str:
@@ -43,11 +62,39 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def entity_id_for(name: str) -> str:
-    """The identifier of an entity from its name: "Comune di Mazzè" → ``mazze``."""
+def entity_slug(name: str) -> str:
+    """The slug of an entity's name: "Comune di Mazzè" → ``mazze``; "" without Latin letters
+    or digits."""
     short = re.sub(r"^\s*comune\s+di\s+", "", name, flags=re.IGNORECASE)
     short = re.sub(r"^\s*unione\s+dei\s+comuni\s+(di\s+)?", "unione ", short, flags=re.IGNORECASE)
     return slugify(short)
+
+
+def entity_id_for(name: str) -> str:
+    """The identifier of an entity from its name: "Comune di Mazzè" → ``mazze``.
+
+    Never empty: a name with nothing a slug can keep ("東京") gets ``ente-`` and a
+    short hash of the name (stable, so the same name gets the same identifier).
+    ``ingest`` prefers the ISTAT code of the Comune the name matched.
+    """
+    slug = entity_slug(name)
+    if slug:
+        return slug
+    folded = unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
+    return "ente-" + hashlib.sha256(folded.encode()).hexdigest()[:10]
+
+
+def _writable(location: Path) -> bool:
+    """Whether the app may create or change the database file at ``location`` (DuckDB also
+    writes a journal beside it)."""
+    folder = location.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if location.exists() and not os.access(location, os.W_OK):
+        return False
+    return os.access(folder, os.W_OK)
 
 
 def entity_kind(name: str) -> str:
@@ -200,27 +247,79 @@ class Store:
     """The app's database: waves of section points, entities, criteria, scenarios."""
 
     def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+        """Open (and on first use create and seed) the database at ``path``.
+
+        A location the app may not write (a read-only folder or file) opens the
+        database read-only, so that everyone can still view it; with no database
+        there yet, the source's wave is served from memory. Writes then raise a
+        :class:`StoreError` saying so (``read_only`` tells). A file that is not a
+        DuckDB database, or a damaged one, raises a :class:`StoreError` that names
+        the file (not its folder) and what to do.
+        """
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._conn = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as error:
-            if "lock" in str(error).lower():  # DuckDB allows one writing process per file
-                raise StoreError(
-                    f"Il database {self.path} è in uso da un altro programma (per esempio "
-                    "l'app avviata con streamlit): chiuderlo, oppure indicare un'altra copia "
-                    "con la variabile METRODIGITAL_DB."
-                ) from error
-            raise StoreError(f"Impossibile aprire il database {self.path}: {error}") from error
-        except duckdb.Error as error:
-            raise StoreError(f"Impossibile aprire il database {self.path}: {error}") from error
+        self.read_only = read_only
+        self.fallback_reason: str | None = None  # why a read-only store was opened instead
         self._write_lock = threading.Lock()
         self._waves: tuple[Wave, ...] | None = None  # every write clears it
         self._writes = 0
-        if not read_only:
-            self._migrate()
-            self._seed()
+        self._conn = self._connect(read_only)
+        if not self.read_only:
+            try:
+                self._migrate()
+                self._seed()
+            except StoreError:
+                self._conn.close()
+                raise
+            except (duckdb.Error, OSError) as error:
+                self._conn.close()
+                raise self._open_error(error) from error
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if self.path == ":memory:":
+            return duckdb.connect(self.path)
+        location = Path(self.path)
+        if not read_only and not _writable(location):
+            return self._read_only_fallback(location)
+        try:
+            return duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as error:
+            text = str(error).lower()
+            if "lock" in text:  # DuckDB allows one writing process per file
+                raise StoreError("store.locked", file=location.name) from error
+            if not read_only and ("permission" in text or "read-only" in text):
+                return self._read_only_fallback(location)
+            raise self._open_error(error) from error
+        except (duckdb.Error, OSError) as error:
+            raise self._open_error(error) from error
+
+    def _read_only_fallback(self, location: Path) -> duckdb.DuckDBPyConnection:
+        """The database opened for viewing only: the file read-only if there is one, else
+        the source's wave in memory."""
+        self.read_only = True
+        self.fallback_reason = "store.read_only_location"
+        if location.is_file():
+            try:
+                return duckdb.connect(self.path, read_only=True)
+            except (duckdb.Error, OSError) as error:
+                raise self._open_error(error) from error
+        self.path = ":memory:"
+        conn = duckdb.connect(":memory:")
+        self._conn = conn
+        self.read_only = False
+        self._migrate()
+        self._seed()
+        self.read_only = True
+        return conn
+
+    def _open_error(self, error: BaseException) -> StoreError:
+        text = str(error).lower()
+        name = Path(self.path).name
+        if any(word in text for word in ("not a valid duckdb", "corrupt", "checksum",
+                                         "truncated", "invalid", "magic", "version number",
+                                         "serializ", "could not read", "failed to read")):
+            return StoreError("store.corrupt", file=name)
+        return StoreError("store.cannot_open", file=name,
+                          detail=type(error).__name__.lstrip("_"))
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor of its own for one query or one thread."""
@@ -257,10 +356,8 @@ class Store:
         row = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
         current = int(row[0]) if row else 0
         if current > SCHEMA_VERSION:
-            raise StoreError(
-                f"Il database {self.path} ha lo schema v{current}, più recente di questa "
-                f"versione dell'app (v{SCHEMA_VERSION}): aggiornare l'app."
-            )
+            raise StoreError("store.newer_schema", file=Path(self.path).name, found=current,
+                             supported=SCHEMA_VERSION)
         for version, statements in enumerate(_MIGRATIONS, start=1):
             if version > current:
                 cur.execute(statements)
@@ -269,21 +366,40 @@ class Store:
                 )
 
     def _transaction(self, work: Callable[[duckdb.DuckDBPyConnection], object]) -> object:
-        """Run ``work`` in one transaction: all of it lands, or none of it."""
+        """Run ``work`` in one transaction: all of it lands, or none of it.
+
+        A database error (disk full, file gone, a constraint) becomes a
+        :class:`StoreError`; the transaction is rolled back whatever happened,
+        also when the commit itself fails.
+        """
+        if self.read_only:
+            raise StoreError("store.read_only")
         with self._write_lock:
             cur = self.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
                 try:
                     result = work(cur)
-                except BaseException:
-                    cur.execute("ROLLBACK")
+                    cur.execute("COMMIT")
+                except BaseException as error:
+                    with contextlib.suppress(duckdb.Error):  # a failed commit ended it
+                        cur.execute("ROLLBACK")
+                    if isinstance(error, duckdb.ConstraintException):
+                        raise StoreError("store.constraint") from error
+                    if isinstance(error, duckdb.Error | OSError):
+                        raise StoreError("store.write_failed",
+                                         detail=type(error).__name__.lstrip("_")) from error
                     raise
-                cur.execute("COMMIT")
                 return result
             finally:  # whatever happened, the waves are read again
                 self._writes += 1
                 self._waves = None
+
+    @property
+    def generation(self) -> int:
+        """A number that changes with every write: pages can key a cache of what they read
+        from the store (the wave list, a wave's table) on it."""
+        return self._writes
 
     def _seed(self) -> None:
         """Load the criteria and the source's wave on first start."""
@@ -361,18 +477,41 @@ class Store:
     ) -> Wave:
         """Store a matrix (``ente`` + one column per criterion) as a new wave, atomically.
 
-        ``answers`` (``ente, question_id, answer``) keeps the raw answers of a
-        responses file; ``istat_codes`` maps an ``ente`` to its ISTAT code.
-        Either everything lands or nothing does.
+        The matrix may carry ``entity_id`` (else it comes from ``entity_id_for(ente)``)
+        and ``istat_code`` columns. ``answers`` (``ente, question_id, answer``) keeps
+        the raw answers of a responses file; ``istat_codes`` maps an ``ente`` to its
+        ISTAT code. Either everything lands or nothing does; two rows with one
+        entity identifier, or a name already taken (also by someone publishing at
+        the same moment), raise a :class:`StoreError` before anything is written.
         """
         keys = [c.key for c in load_criteria()]
         slug = slugify(name)
         if not slug:
-            raise StoreError("Il nome dell'ondata non può essere vuoto.")
-        if self.has_wave(slug):
-            raise StoreError(f"Esiste già un'ondata con il nome {name!r}.")
+            raise StoreError("store.empty_wave_name")
+        names = matrix["ente"].astype(str)
+        if "entity_id" in matrix.columns:
+            ids = matrix["entity_id"].astype(str)
+        else:
+            ids = names.map(entity_id_for)
+        duplicated = ids[ids.duplicated(keep=False)]
+        if len(duplicated):
+            first = duplicated.iloc[0]
+            both = names[ids == first].tolist()
+            raise StoreError("store.duplicate_entity", entity=first,
+                             names=", ".join(f"«{n}»" for n in both[:5]))
+        codes = dict(istat_codes or {})
+        if "istat_code" in matrix.columns:
+            codes.update({n: c for n, c in zip(names, matrix["istat_code"], strict=True)
+                          if isinstance(c, str) and c})
+        id_of = dict(zip(names, ids, strict=True))
 
         def work(cur: duckdb.DuckDBPyConnection) -> int:
+            # checked inside the transaction, under the write lock: two editors publishing
+            # the same name at once get a clear refusal, not a constraint error
+            taken = cur.execute("SELECT name FROM waves WHERE slug = ? OR name = ?",
+                                [slug, name]).fetchone()
+            if taken:
+                raise StoreError("store.wave_exists", name=taken[0])
             row = cur.execute(
                 "INSERT INTO waves (slug, name, survey_date, source_file, sha256, n_rows, "
                 "uploaded_at, uploaded_by, is_seed) "
@@ -381,27 +520,28 @@ class Store:
             ).fetchone()
             assert row is not None
             wave_id = int(row[0])
-            names = matrix["ente"].astype(str)
             rows = pd.DataFrame({
                 "wave_id": wave_id,
-                "entity_id": names.map(entity_id_for),
-                "name": names,
-                "kind": names.map(entity_kind),
-                "istat_code": names.map(lambda n: (istat_codes or {}).get(n)),
+                "entity_id": ids.to_numpy(),
+                "name": names.to_numpy(),
+                "kind": names.map(entity_kind).to_numpy(),
+                "istat_code": names.map(lambda n: codes.get(n)).to_numpy(),
                 "source_row": range(1, len(names) + 1),
             })
             cur.register("new_entities", rows)
             cur.execute(
                 "INSERT INTO entities (entity_id, name, kind, istat_code) "
                 "SELECT entity_id, name, kind, istat_code FROM new_entities "
-                "ON CONFLICT DO NOTHING"
+                "ON CONFLICT (entity_id) DO UPDATE "
+                "SET istat_code = coalesce(entities.istat_code, excluded.istat_code)"
             )
             cur.execute(
                 "INSERT INTO wave_entities "
                 "SELECT wave_id, entity_id, name, source_row FROM new_entities"
             )
             cur.unregister("new_entities")
-            frame = matrix.assign(entity_id=matrix["ente"].map(entity_id_for))
+            frame = pd.DataFrame({"entity_id": ids.to_numpy(),
+                                  **{k: matrix[k].to_numpy() for k in keys}})
             long = frame.melt(
                 id_vars=["entity_id"], value_vars=keys, var_name="criterion_key",
                 value_name="points",
@@ -414,7 +554,8 @@ class Store:
             )
             cur.unregister("new_points")
             if answers is not None and len(answers):
-                raw = answers.assign(entity_id=answers["ente"].map(entity_id_for))
+                raw = answers.assign(entity_id=answers["ente"].astype(str).map(id_of))
+                raw = raw[raw["entity_id"].notna()]
                 raw.insert(0, "wave_id", wave_id)
                 cur.register("new_answers", raw)
                 cur.execute(
@@ -427,11 +568,27 @@ class Store:
         self._transaction(work)
         return self.wave(slug)
 
-    def delete_wave(self, slug: str) -> None:
-        """Delete a wave with its points and answers, atomically; the source's wave stays."""
+    def waves_with_file(self, sha256: str) -> list[Wave]:
+        """The waves published from a file with this SHA-256 (the same file again)."""
+        return [w for w in self.waves() if w.sha256 == sha256]
+
+    def wave_scenarios(self, slug: str) -> list[str]:
+        """The names of the scenarios saved on a wave (deleting the wave deletes them)."""
         wave = self.wave(slug)
+        rows = self.cursor().execute(
+            "SELECT name FROM scenarios WHERE wave_id = ? ORDER BY name", [wave.wave_id]
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def delete_wave(self, slug: str) -> None:
+        """Delete a wave with its points, answers and saved scenarios, atomically; the
+        source's wave stays."""
+        try:
+            wave = self.wave(slug)
+        except KeyError:
+            raise StoreError("store.no_such_wave", slug=slug) from None
         if wave.is_seed:
-            raise StoreError(f"L'ondata della fonte «{wave.name}» non può essere eliminata.")
+            raise StoreError("store.seed_wave", name=wave.name)
 
         def work(cur: duckdb.DuckDBPyConnection) -> None:
             for table in ("answers", "points", "wave_entities", "scenarios"):
@@ -460,8 +617,12 @@ class Store:
         self._transaction(work)
 
     def mapping(self, layout: str) -> dict[str, str]:
-        rows = self.cursor().execute(
-            "SELECT header, target FROM column_mappings WHERE layout = ?", [layout]).fetchall()
+        try:
+            rows = self.cursor().execute(
+                "SELECT header, target FROM column_mappings WHERE layout = ?",
+                [layout]).fetchall()
+        except duckdb.CatalogException:  # an older database opened read-only
+            return {}
         return dict(rows)
 
     # -- ranking -----------------------------------------------------------------

@@ -1,0 +1,121 @@
+"""Hostile and unlucky files, attacked the way users meet them: through ``validate``,
+``prepare`` → ``publish`` and the command line. Nothing may crash, nothing may be
+half-written, every refusal says what and where."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from metrodigital.criteria import criterion_keys, seed_weights
+from metrodigital.ingest import ImportBlocked, prepare, preview_selection, publish
+from metrodigital.paths import DATA_DIR
+from metrodigital.store import Store
+from tests.conftest import PROJECT_DIR
+from tests.test_ingest import LOCAL, ME, counts, seed_rows, xlsx
+
+EXAMPLE = DATA_DIR / "examples" / "risposte_sintetiche_2023.xlsx"
+ENTITY_HEADER = "Denominazione dell'Ente"
+
+# Pairs of names that read differently but would become one entity.
+SAME_ENTITY = [
+    pytest.param("Comune di Viù", "Viù", "Viù", id="comune-di"),
+    pytest.param("Agliè", "Aglie'", "Agliè", id="accent-apostrophe"),
+    pytest.param("Unione NET", "Unione Nord Est Torino", "Unione dei Comuni Nord Est Torino",
+                 id="variant-same-istat"),
+]
+NO_LATIN = ("東京", "Москва")  # no letter a slug can keep: their ids used to be ""
+
+
+def matrix_file(first: str, second: str) -> bytes:
+    rows = [list(r) for r in seed_rows()[:4]]
+    rows[0][0], rows[1][0] = first, second
+    return xlsx([["ente", *criterion_keys()], *rows])
+
+
+def responses_file(first: str, second: str) -> bytes:
+    """The synthetic example with its first two respondents renamed."""
+    book = load_workbook(EXAMPLE)
+    sheet = book.worksheets[0]
+    header = [c.value for c in sheet[2]]
+    column = header.index(ENTITY_HEADER) + 1
+    sheet.cell(row=3, column=column, value=first)
+    sheet.cell(row=4, column=column, value=second)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "metrodigital", *args], cwd=PROJECT_DIR,
+                          capture_output=True, text=True, check=False, timeout=180,
+                          env={**os.environ, "METRODIGITAL_DB": str(db)})
+
+
+@pytest.mark.parametrize("build", [matrix_file, responses_file], ids=["matrix", "responses"])
+@pytest.mark.parametrize(("first", "second", "official"), SAME_ENTITY)
+def test_two_rows_that_would_become_one_entity_are_an_error_naming_both(
+        store: Store, build, first: str, second: str, official: str) -> None:
+    preview = prepare(build(first, second), "f.xlsx")
+    same = [p for p in preview.errors
+            if p.code == "ingest.same_entity" and p.params["ente"] == second]
+    assert len(same) == 1, [p.message() for p in preview.problems]
+    message = same[0].message("it")
+    row = 3 if build is matrix_file else 4  # the second of the two rows
+    assert message.startswith(f"{same[0].sheet}!")
+    assert f"{row}: «{second}» e «{first}» della riga {row - 1}" in message
+    assert official in message
+    before = counts(store)
+    with pytest.raises(ImportBlocked):
+        publish(store, preview, name="Doppia", survey_date=None, auth=LOCAL, actor=ME,
+                accept_warnings=True)
+    assert counts(store) == before
+
+
+@pytest.mark.parametrize("build", [matrix_file, responses_file], ids=["matrix", "responses"])
+def test_names_without_latin_letters_get_keys_of_their_own_and_publish(
+        store: Store, build) -> None:
+    preview = prepare(build(*NO_LATIN), "f.xlsx")
+    assert not preview.errors, [p.message() for p in preview.errors]
+    ids = preview.matrix["entity_id"].tolist()
+    assert all(ids) and len(set(ids)) == len(ids)
+    preview_selection(preview, seed_weights(), 12)  # used to raise a ConstraintException
+    wave = publish(store, preview, name="Nomi non latini", survey_date=None, auth=LOCAL,
+                   actor=ME, accept_warnings=True)
+    names = [row[1] for row in store.ranked(wave.slug, seed_weights())]
+    assert set(NO_LATIN) <= set(names)
+
+
+def test_a_matched_entity_is_stored_with_its_istat_code(store: Store) -> None:
+    preview = prepare(matrix_file("Comune di Rivalba", "Cuornè"), "f.xlsx")
+    wave = publish(store, preview, name="Codici", survey_date=None, auth=LOCAL, actor=ME,
+                   accept_warnings=True)
+    codes = dict(store.cursor().execute(
+        "SELECT w.name_in_source, e.istat_code FROM entities AS e JOIN wave_entities AS w "
+        "USING (entity_id) WHERE w.wave_id = ?", [wave.wave_id]).fetchall())
+    assert codes["Comune di Rivalba"] == "001213"
+    assert codes["Cuornè"] == "001098"
+
+
+@pytest.mark.parametrize("build", [matrix_file, responses_file], ids=["matrix", "responses"])
+def test_the_command_line_refuses_them_too(tmp_path: Path, build) -> None:
+    path = tmp_path / "doppia.xlsx"
+    path.write_bytes(build("Comune di Rivalba", "Rivalba"))
+    db = tmp_path / "cli.duckdb"
+    checked = cli("validate", str(path), db=db)
+    assert checked.returncode == 1
+    assert "diventerebbero lo stesso ente (Rivalba)" in checked.stdout
+    assert "Traceback" not in checked.stdout + checked.stderr
+    imported = cli("import", str(path), "--wave", "Doppia", "--accept-warnings", db=db)
+    assert imported.returncode == 1
+    assert "Traceback" not in imported.stdout + imported.stderr
+    path.write_bytes(build(*NO_LATIN))
+    imported = cli("import", str(path), "--wave", "Non latini", "--accept-warnings", db=db)
+    assert imported.returncode == 0, imported.stderr
+    assert "pubblicata" in imported.stdout
