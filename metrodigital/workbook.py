@@ -500,6 +500,11 @@ def _read_csv(data: bytes, header_hint: HeaderHint, limits: Limits) -> list[Tabl
             file_warnings.append(CellProblem("warning", "workbook.csv_encoding", None, None, {}))
     first_line, _, rest = text.partition("\n")
     sep = _SEP_LINE.fullmatch(first_line)
+    null = text.find("\x00")
+    if null >= 0:  # anywhere, not only in the first 64 KB sniffed above
+        line = text.count("\n", 0, null) + (0 if sep else 1)
+        column = null - text.rfind("\n", 0, null)
+        raise _rejected_csv("workbook.null_byte", str(max(line, 1)), column=column)
     if sep:  # Excel hides the line, so rows are numbered from the next one
         delimiter, text = sep.group(1), rest
     else:

@@ -119,3 +119,16 @@ def test_the_command_line_refuses_them_too(tmp_path: Path, build) -> None:
     imported = cli("import", str(path), "--wave", "Non latini", "--accept-warnings", db=db)
     assert imported.returncode == 0, imported.stderr
     assert "pubblicata" in imported.stdout
+
+
+def test_the_command_line_refuses_a_csv_with_a_null_byte_past_64_kb(tmp_path: Path) -> None:
+    rows = [";".join(["ente", *criterion_keys()])]
+    rows += [f"Comune {i};" + ";".join(["1"] * len(criterion_keys())) for i in range(4000)]
+    rows[3500] = rows[3500].replace("Comune", "Com\x00une")
+    path = tmp_path / "nul.csv"
+    path.write_bytes("\n".join(rows).encode())
+    assert path.read_bytes().index(b"\x00") > 65536
+    checked = cli("validate", str(path), "--lang", "en", db=tmp_path / "cli.duckdb")
+    assert checked.returncode == 1
+    assert "row 3501: holds a null character" in checked.stdout
+    assert "Traceback" not in checked.stdout + checked.stderr

@@ -428,6 +428,21 @@ def test_csv_problems_use_spreadsheet_references() -> None:
     assert binary.code == "workbook.not_text"
 
 
+@pytest.mark.parametrize("sep_line", [b"", b"sep=;\n"], ids=["plain", "excel-sep-line"])
+def test_a_null_byte_anywhere_in_a_csv_is_refused_with_its_row(sep_line: bytes) -> None:
+    """Only the first 64 KB used to be checked: a NUL further down went into a name."""
+    lines = [b"Ente;Servizi"] + [f"Comune {i};{i % 5}".encode() for i in range(8000)]
+    row = 7000  # far beyond the first 64 KB
+    lines[row - 1] = b"Comune\x00 6999;3"
+    data = sep_line + b"\n".join(lines) + b"\n"
+    assert data.index(b"\x00") > 65536
+    problem = rejected(data, "risposte.csv")
+    assert problem.code == "workbook.null_byte"
+    assert problem.place("it") == f"riga {row}"
+    assert problem.message("en").startswith(f"row {row}: holds a null character (byte 0) at "
+                                            "character 7 of the row")
+
+
 # --------------------------------------------------------------------------- helpers
 
 
