@@ -108,6 +108,7 @@ PARAM_DRAWS = "draws"
 PARAM_SEED = "seed"
 PARAM_NORMALISATION = "norm"
 PARAM_QUOTAS = "q"
+PARAM_COMPARE = "vs"  # Compare page: the saved scenario compared with (none: the source)
 
 
 def weight_params() -> dict[str, str]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
 
 from metrodigital.compare import compare, delete_scenario, save_scenario, saved_scenarios
 from metrodigital.criteria import criterion_keys
@@ -10,9 +14,11 @@ from metrodigital.ranking import evaluate
 from metrodigital.roles import Actor, AuthConfig, PermissionDenied
 from metrodigital.scenario import Scenario, TieRule
 from metrodigital.store import Store, StoreError
+from tests.conftest import PROJECT_DIR
 
 LOCAL = AuthConfig(server_address="localhost")
 OFF = AuthConfig(server_address="0.0.0.0")
+COMPARE = "pages/4_Confronta.py"
 
 
 def test_a_scenario_against_itself_is_identical(store: Store) -> None:
@@ -56,29 +62,116 @@ def test_all_zero_weights_round_trip_too(store: Store) -> None:
     assert saved.scenario() == zero
 
 
-def test_compare_page_against_the_source_and_saving() -> None:
-    from streamlit import config as st_config
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import PROJECT_DIR
-
+@pytest.fixture
+def address() -> Iterator[None]:
     previous = st_config.get_option("server.address")
+    yield
+    st_config.set_option("server.address", previous)
+
+
+def open_compare(**params: str) -> AppTest:
+    app = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.switch_page(COMPARE).run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+def button(app: AppTest, label: str):  # type: ignore[no-untyped-def]
+    return next(b for b in app.button if b.label == label)
+
+
+def test_compare_page_saves_with_a_confirmation_and_keeps_the_choice_in_the_link(
+    address: None,
+) -> None:
     st_config.set_option("server.address", "localhost")
-    try:
-        app = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
-        app.query_params["ser"] = "3"
-        app.switch_page("pages/4_Confronta.py").run()
-        assert not app.exception, [e.message for e in app.exception]
-        assert app.title[0].value == "Confronta scenari"
-        texts = " ".join(x.value for x in app.text)
-        assert "Escono dalla selezione:" in texts
-        metrics = {m.label: m.value for m in app.metric}
-        assert 0 < float(metrics["Correlazione di Spearman"].replace(",", ".")) < 1
-        app.text_input[0].set_value("Servizi a 3")
-        next(b for b in app.button if b.label == "Salva lo scenario").click().run()
-        assert not app.exception
-        assert "Servizi a 3" in app.selectbox[1].options
-        opened = [link for link in app.get("page_link") if "Servizi a 3" in link.proto.label]
-        assert opened and "ser" in opened[0].proto.query_string
-    finally:
-        st_config.set_option("server.address", previous)
+    app = open_compare(ser="3")
+    assert app.title[0].value == "Confronta scenari"
+    texts = " ".join(x.value for x in app.text)
+    assert "Escono dalla selezione:" in texts
+    metrics = {m.label: m.value for m in app.metric}
+    assert 0 < float(metrics["Correlazione di Spearman"].replace(",", ".")) < 1
+    next(x for x in app.text_input if x.label.startswith("Nome per salvare")) \
+        .set_value("Servizi a 3")
+    button(app, "Salva lo scenario").click().run()
+    assert not app.exception
+    assert any("Scenario «Servizi a 3» salvato" in s.body for s in app.success)
+    assert "Servizi a 3" in app.selectbox(key="vs").options
+    opened = [link for link in app.get("page_link") if "Servizi a 3" in link.proto.label]
+    assert opened and "ser" in opened[0].proto.query_string
+    # the choice of what to compare with goes into the link
+    app.selectbox(key="vs").set_value("Servizi a 3").run()
+    assert app.query_params["vs"] == "Servizi a 3"
+    assert "vs=Servizi+a+3" in app.sidebar.code[0].value
+    assert app.metric[2].value == "0"  # the same scenario: nobody moves
+    app.selectbox(key="vs").set_value("").run()
+    assert "vs" not in app.query_params
+
+
+def test_a_link_reopens_the_comparison_and_a_bad_name_is_reported(store: Store,
+                                                                  address: None) -> None:
+    st_config.set_option("server.address", "localhost")
+    app = open_compare()
+    next(x for x in app.text_input if x.label.startswith("Nome per salvare")).set_value("Base")
+    button(app, "Salva lo scenario").click().run()
+    reopened = open_compare(vs="Base", ser="3")
+    assert reopened.selectbox(key="vs").value == "Base"
+    assert reopened.metric[2].value != "0"
+    wrong = open_compare(vs="[Non](https://elsewhere.example) esiste")
+    assert wrong.selectbox(key="vs").value == ""
+    notes = " ".join(x.value for x in wrong.text)
+    assert "«[Non](https://elsewhere.example) esiste» indicato dal parametro «vs»" in notes
+
+
+def test_deleting_asks_for_a_confirmation_and_says_it_was_done(address: None) -> None:
+    st_config.set_option("server.address", "localhost")
+    app = open_compare()
+    next(x for x in app.text_input if x.label.startswith("Nome per salvare")) \
+        .set_value("Da eliminare")
+    button(app, "Salva lo scenario").click().run()
+    app.selectbox(key="_compare_victim").set_value("Da eliminare").run()
+    assert button(app, "Elimina lo scenario salvato").disabled
+    sure = next(c for c in app.checkbox if "Da eliminare" in c.label)
+    sure.check().run()
+    button(app, "Elimina lo scenario salvato").click().run()
+    assert not app.exception
+    assert any("Scenario salvato «Da eliminare» eliminato." in s.body for s in app.success)
+    assert "Da eliminare" not in app.selectbox(key="vs").options
+
+
+def test_a_password_editor_stays_an_editor_on_the_compare_page(
+    address: None, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("METRODIGITAL_EDITOR_PASSWORD", "s3greto")
+    st_config.set_option("server.address", "0.0.0.0")
+    app = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
+    app.switch_page("pages/2_Carica.py").run()
+    app.text_input[0].set_value("s3greto").run()
+    assert app.file_uploader
+    app.switch_page(COMPARE).run()
+    assert not app.exception
+    assert [b for b in app.button if b.label == "Salva lo scenario"]
+    assert "riservato agli editor" not in " ".join(c.value for c in app.caption)
+
+
+def test_viewers_see_a_role_instead_of_an_editors_email(store: Store, address: None) -> None:
+    import duckdb
+
+    from metrodigital.paths import database_path
+
+    st_config.set_option("server.address", "localhost")
+    app = open_compare()
+    next(x for x in app.text_input if x.label.startswith("Nome per salvare")).set_value("Mail")
+    button(app, "Salva lo scenario").click().run()
+    del app
+    from ui.common import get_store
+
+    get_store.clear()  # let this test write to the app's database file
+    with duckdb.connect(str(database_path())) as db:
+        db.execute("UPDATE scenarios SET created_by = 'ufficio@cittametro.it'")
+    st_config.set_option("server.address", "0.0.0.0")  # uploads off: a viewer
+    viewer = open_compare()
+    shown = viewer.dataframe[0].value
+    assert "ufficio@cittametro.it" not in shown.to_string()
+    assert "editor" in shown["Salvato da" if "Salvato da" in shown else shown.columns[-1]].tolist()
