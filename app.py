@@ -8,7 +8,7 @@ from metrodigital.charts import contributions_chart
 from metrodigital.i18n import fmt_number, t
 from metrodigital.ranking import evaluate
 from ui.common import Frame, PageStart, close_page, open_live_page
-from ui.matrix import normalisation_text, pick_tied, prepare_table, show_table, tie_box
+from ui.matrix import changes_text, pick_tied, prepare_table, show_table, tie_box
 
 
 def intro(page: PageStart) -> None:
@@ -32,18 +32,18 @@ def matrix(page: Frame) -> None:
 
     tie_area = st.container()  # the tie status goes above the picker it depends on
     picks = pick_tied(selection, lang)
-    if picks:
+    if picks != scenario.picks:  # the picker's choice, not the link's, from now on
         scenario = replace(scenario, picks=picks)
         selection = evaluate(store, scenario)
-    normalisation = normalisation_text(store, selection, lang)
+    changes = changes_text(store, selection, lang)
     last_in = selection.table.loc[selection.table["selected"], "score"]
     spec, rows = contributions_chart(selection, lang)
     table = prepare_table(selection, lang)
 
     with tie_area:
         tie_box(selection, lang)
-    if normalisation:
-        st.info(normalisation, icon=":material/tune:")
+    if changes:
+        st.info("  \n".join(changes), icon=":material/swap_vert:")
     with st.container(horizontal=True, gap="medium"):
         st.metric(t("matrix.metric_selected", lang), selection.n_selected,
                   help=t("matrix.metric_selected_help", lang))

@@ -10,6 +10,16 @@ original::
 
 Keys are namespaced by area (``matrix.``, ``ingest.``, ...). Placeholders use
 ``str.format`` syntax. Every key must exist in every language (tested).
+
+A message about a number of things has one form per plural category of the
+language (CLDR's, through Babel: Italian and English have ``one`` and ``other``;
+Italian also ``many``, for millions, which falls back to ``other``), and
+``count`` names the parameter that chooses the form::
+
+    ["upload.errors"]
+    count = "n"
+    it = { one = "1 errore blocca la pubblicazione:", other = "{n} errori bloccano la pubblicazione:" }
+    en = { one = "1 error blocks publishing:", other = "{n} errors block publishing:" }
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from babel import Locale
 from babel.numbers import format_decimal, format_percent
 
 Lang = Literal["it", "en"]
@@ -28,18 +39,45 @@ _LOCALES = {"it": "it_IT", "en": "en_GB"}
 _LOCALE_DIR = Path(__file__).parent / "locales"
 
 
+# A message's text in one language: a string, or one string per plural category.
+Text = str | dict[str, str]
+
+
 @cache
-def catalogue() -> dict[str, dict[str, str]]:
-    """All messages, ``{key: {lang: text}}``, merged from every locale file."""
-    merged: dict[str, dict[str, str]] = {}
+def _load() -> tuple[dict[str, dict[str, Text]], dict[str, str]]:
+    merged: dict[str, dict[str, Text]] = {}
+    counts: dict[str, str] = {}
     for path in sorted(_LOCALE_DIR.glob("*.toml")):
         with path.open("rb") as handle:
             table = tomllib.load(handle)
         for key, texts in table.items():
             if key in merged:
                 raise ValueError(f"message key {key!r} defined twice ({path.name})")
-            merged[key] = dict(texts)
-    return merged
+            texts = dict(texts)
+            count = texts.pop("count", None)
+            if count is not None:
+                counts[key] = str(count)
+            elif any(isinstance(text, dict) for text in texts.values()):
+                raise ValueError(f"message key {key!r} has plural forms but no count "
+                                 f"({path.name})")
+            merged[key] = texts
+    return merged, counts
+
+
+def catalogue() -> dict[str, dict[str, Text]]:
+    """All messages, ``{key: {lang: text}}``, merged from every locale file; a text with
+    plural forms is ``{category: text}``."""
+    return _load()[0]
+
+
+def plural_counts() -> dict[str, str]:
+    """For each message with plural forms, the parameter that chooses the form."""
+    return _load()[1]
+
+
+def plural_category(count: float, lang: str) -> str:
+    """CLDR's plural category of ``count`` in ``lang``: ``one``, ``many`` or ``other``."""
+    return str(Locale.parse(_LOCALES[normalise_lang(lang)]).plural_form(abs(count)))
 
 
 def normalise_lang(value: object) -> Lang:
@@ -48,9 +86,14 @@ def normalise_lang(value: object) -> Lang:
 
 
 def t(key: str, lang: str = DEFAULT_LANG, /, **params: object) -> str:
-    """The message ``key`` in ``lang``, with ``params`` substituted."""
+    """The message ``key`` in ``lang``, with ``params`` substituted; for a message with
+    plural forms, the form that suits the number in its ``count`` parameter."""
     texts = catalogue()[key]
     text = texts.get(normalise_lang(lang)) or texts[DEFAULT_LANG]
+    if isinstance(text, dict):
+        count = params[plural_counts()[key]]
+        category = plural_category(float(count), lang)  # type: ignore[arg-type]
+        text = text.get(category) or text["other"]
     return text.format(**params) if params else text
 
 
@@ -71,3 +114,12 @@ def fmt_percent(share: float, lang: str = DEFAULT_LANG, decimals: int = 1) -> st
     """``share`` (0..1) as a percentage in the language's format (Italian: 12,5%)."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
     return format_percent(share, format=pattern, locale=_LOCALES[normalise_lang(lang)])
+
+
+_QUOTES = {"it": ("«", "»"), "en": ("“", "”")}
+
+
+def quote(text: object, lang: str = DEFAULT_LANG) -> str:
+    """``text`` between the language's quotation marks: «x» in Italian, “x” in English."""
+    left, right = _QUOTES[normalise_lang(lang)]
+    return f"{left}{text}{right}"

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
+from collections.abc import Callable, Iterator
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from metrodigital.paths import DATA_DIR
+from metrodigital.store import read_seed_matrix
 from tests.conftest import PROJECT_DIR
 
 APP = str(PROJECT_DIR / "app.py")
@@ -195,21 +200,53 @@ def test_normalisation_from_the_link_shows_what_changes_against_raw_points() -> 
     assert any("«norm»" in note for note in notes(bad))
 
 
+def quota_buttons(app: AppTest) -> list[str]:
+    return [b.label for b in app.button if b.key and b.key.startswith("_remove_quota_")]
+
+
 def test_quotas_from_the_link_say_who_was_displaced_and_why() -> None:
     app = open_app(q=["pop1>=2"])
-    assert app.text_input(key="q").value == "pop1>=2"
+    assert quota_buttons(app) == ["Togli: almeno 2 enti della classe 1 (meno di 1.250 abitanti)"]
     body = app.info[0].body
     assert "Le quote decidono chi occupa i posti" in body
-    assert "Angrogna entra nella selezione per la quota «almeno 2 enti di classe di " \
-        "popolazione 1»" in body
-    assert "esce dalla selezione" in body
-    assert metric(app, "Enti selezionati") == "12"
-    app.text_input(key="q").set_value("pop1>=2, zona3<=1, boh").run()
-    assert any("«zona3<=1» non è una quota valida" in c.value for c in app.caption)
-    assert any("«boh» non è una quota valida" in c.value for c in app.caption)
-    assert app.query_params["q"] == "pop1>=2"
+    assert "Angrogna entra nella selezione per la quota" in body
     infeasible = open_app(q=["pop1>=30"])
     assert "Nessuna selezione rispetta tutte le quote" in infeasible.info[0].body
+
+
+def test_quotas_are_chosen_with_pickers_and_stay_in_the_link_as_codes() -> None:
+    app = open_app(q=["pop1>=2"])
+    group = app.selectbox(key="_quota_group")
+    assert group.options == ["classe 1 (meno di 1.250 abitanti)",
+                             "classe 2 (da 1.250 a 9.999 abitanti)",
+                             "classe 3 (da 10.000 abitanti)"]  # one kind of group at a time
+    group.set_value("pop3")
+    app.selectbox(key="_quota_bound").set_value("max")
+    app.number_input(key="_quota_k").set_value(5)
+    next(b for b in app.button if b.label == "Aggiungi la quota").click().run()
+    assert quota_buttons(app) == ["Togli: almeno 2 enti della classe 1 (meno di 1.250 abitanti)",
+                                  "Togli: al massimo 5 enti della classe 3 (da 10.000 abitanti)"]
+    assert app.query_params["q"] == ["pop1>=2", "pop3<=5"]
+    app.button(key="_remove_quota_pop1>=2").click().run()
+    assert app.query_params["q"] == "pop3<=5"
+    app.button(key="_remove_quota_pop3<=5").click().run()
+    assert "q" not in app.query_params
+    zones = app.selectbox(key="_quota_group").options
+    assert "zona omogenea 9 (Eporediese)" in zones and len(zones) == 3 + 11
+    app.selectbox(key="_quota_group").set_value("zona9")
+    app.selectbox(key="_quota_bound").set_value("min")
+    app.number_input(key="_quota_k").set_value(1)
+    next(b for b in app.button if b.label == "Aggiungi la quota").click().run()
+    assert quota_buttons(app) == ["Togli: almeno 1 ente della zona omogenea 9 (Eporediese)"]
+    assert app.query_params["q"] == "zona9>=1"
+
+
+def test_an_unreadable_quota_in_the_link_is_an_error_and_leaves_the_link() -> None:
+    app = open_app(q=["pop1>=2", "zona3<=1", "boh"])
+    errors = [e.body for e in app.error]
+    # the values are quoted as text (escaped Markdown), never as markup
+    assert any("2 quote illeggibili, ignorate: «zona3\\<\\=1», «boh»" in e for e in errors), errors
+    assert app.query_params["q"] == "pop1>=2"
 
 
 def test_the_matrix_page_does_not_load_scipy() -> None:
@@ -247,3 +284,111 @@ def test_every_control_keeps_its_value_across_a_language_switch() -> None:
     app.radio(key="lang").set_value("it").run()
     assert control_values(app) == before
     assert dict(app.query_params) == link
+
+
+@pytest.fixture
+def bigger_wave() -> Iterator[Callable[[], str]]:
+    """Publishes, when called, a wave with 40 entities (more than the source's 36) in the
+    app tests' store; deleted afterwards."""
+    from ui.common import get_store
+
+    store = get_store()
+    published: list[str] = []
+
+    def publish() -> str:
+        matrix = read_seed_matrix(DATA_DIR / "seed_matrix.csv").drop(
+            columns=["entity_id", "punteggio_finale"], errors="ignore")
+        extra = matrix.head(4).copy()
+        extra["ente"] = [f"Comune di Prova {i}" for i in range(4)]
+        wave = store.publish_matrix_wave(
+            name="Prova grande", matrix=pd.concat([matrix, extra], ignore_index=True),
+            survey_date=None, source_file="prova.csv", sha256="0" * 64, uploaded_by="test")
+        published.append(wave.slug)
+        return wave.slug
+
+    yield publish
+    for slug in published:
+        if store.has_wave(slug):
+            store.delete_wave(slug)
+
+
+def test_n_is_kept_when_a_bigger_wave_is_published_meanwhile(bigger_wave) -> None:
+    app = open_app(n="20", ser="3")
+    assert app.slider(key="n").value == 20 and app.slider(key="n").max == 36
+    slug = bigger_wave()  # another editor publishes while this page is open
+    app.run()
+    assert app.slider(key="n").value == 20
+    assert dict(app.query_params) == {"n": "20", "ser": "3"}
+    # N's maximum is the chosen wave's size
+    app.selectbox(key="wave").set_value(slug).run()
+    assert app.slider(key="n").max == 40 and app.slider(key="n").value == 20
+    app.session_state["n"] = 39
+    app.run()
+    app.selectbox(key="wave").set_value("metrodigital-2023").run()
+    assert app.slider(key="n").value == 36 and app.slider(key="n").max == 36
+
+
+def test_a_deleted_wave_is_said_and_the_sources_wave_shown(bigger_wave) -> None:
+    from ui.common import get_store
+
+    slug = bigger_wave()
+    app = open_app(wave=slug, ser="3")
+    assert app.selectbox(key="wave").value == slug
+    get_store().delete_wave(slug)  # another editor deletes it while this page is open
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="wave").value == "metrodigital-2023"
+    assert any("L'ondata «Prova grande» che stavi guardando è stata eliminata" in w.body
+               for w in app.warning)
+    assert dict(app.query_params) == {"ser": "3"}
+    assert app.slider(key="ser").value == 3
+
+
+def test_ignored_link_values_leave_the_address_bar_once_said() -> None:
+    app = open_app(ser="abc", seed="x", draws="7", n="3")
+    shown = notes(app)
+    assert any("«ser»" in note for note in shown) and any("«seed»" in note for note in shown)
+    assert dict(app.query_params) == {"n": "3"}
+
+
+def test_an_unforeseen_error_shows_a_message_in_the_users_language_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import metrodigital.charts
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret detail /srv/data")
+
+    monkeypatch.setattr(metrodigital.charts, "contributions_chart", broken)
+    for lang, expected in (("it", "Nessun dato è stato modificato"),
+                           ("en", "Nothing was changed")):
+        app = open_app(lang=lang)
+        assert not app.exception
+        message = app.error[0].body
+        assert expected in message and ("«Matrice di prioritizzazione»" in message
+                                        or "“Prioritisation matrix”" in message)
+        assert "secret detail" not in message and "Traceback" not in message
+        assert app.slider(key="ser").value == 5  # the sidebar is still there to work with
+
+
+def test_streamlit_shows_no_error_details() -> None:
+    config = tomllib.loads((PROJECT_DIR / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+
+
+@pytest.mark.parametrize("page", [None, METHOD, "pages/2_Carica.py", "pages/3_Robustezza.py",
+                                  "pages/4_Confronta.py"])
+def test_every_page_has_a_last_resort_message(page: str | None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import ui.common
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("internal")
+
+    monkeypatch.setattr(ui.common, "close_page", broken)
+    app = AppTest.from_file(APP, default_timeout=60)
+    if page:
+        app.switch_page(page)
+    app.run()
+    assert not app.exception
+    assert any("Nessun dato è stato modificato" in e.body for e in app.error), \
+        [e.body for e in app.error]

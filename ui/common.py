@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import atexit
 import gc
+import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrodigital.i18n import DEFAULT_LANG, LANGUAGES, Lang, normalise_lang, t
 from metrodigital.paths import database_path
@@ -30,6 +34,7 @@ from ui.sidebar import (
     link_notes,
     live_controls,
     outer_controls,
+    wave_gone_note,
     weights_caption,
 )
 
@@ -39,6 +44,8 @@ gc.freeze()
 # ... and back into it at exit, so that DuckDB's objects are freed before its module is torn
 # down (otherwise its bindings print "nanobind: leaked … instances" when the process ends).
 atexit.register(gc.unfreeze)
+
+_LOGGER = logging.getLogger("metrodigital.pages")
 
 # Every page, as (script path, catalogue key of its label, icon).
 PAGES = (
@@ -65,10 +72,12 @@ class PageStart:
     controls and the place for the navigation links (filled at the end)."""
 
     lang: Lang
+    title_key: str
     store: Store
     controls: Controls
     nav: DeltaGenerator
     share: DeltaGenerator  # the share box's place for the link, between its heading and help
+    failure: DeltaGenerator  # under the title: the last-resort message, if the run fails
 
 
 @dataclass
@@ -105,18 +114,54 @@ def open_live_page(title_key: str, body: Callable[[Frame], None],
 
 @st.fragment(key=LIVE_FRAGMENT)
 def _live_fragment(start: PageStart, body: Callable[[Frame], None]) -> None:
+    _catch_failures(start.lang, start.title_key, start.store, start.failure)  # its own run
+    if not any(w.slug == start.controls.wave for w in start.store.waves()):
+        # the wave was deleted since the full run that drew the sidebar: that run must
+        # choose another wave and say so
+        st.rerun(scope="app")
     body(_with_live_controls(start))
 
 
 def _with_live_controls(start: PageStart) -> Frame:
     notes = st.container()  # in the fragment on a live page, so it can always write there
+    with notes:
+        wave_gone_note(start.lang)
     scenario, shares = live_controls(start.controls, start.lang)
     return Frame(**{f.name: getattr(start, f.name) for f in fields(PageStart)},
                  scenario=scenario, shares=shares, notes=notes)
 
 
+def _catch_failures(lang: Lang, title_key: str, store: Store | None,
+                    place: DeltaGenerator | None = None) -> None:
+    """The last resort of this run: an error nobody foresaw shows, instead of Streamlit's
+    own message (a traceback unless ``client.showErrorDetails`` hides it), a message in
+    the user's language that says which page failed and whether anything was saved, with
+    a reference to the full error in the server's log."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    writes = store.generation if store is not None else None
+
+    def last_resort(error: Exception) -> bool:
+        reference = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+        _LOGGER.error("page %s failed, reference %s", title_key, reference, exc_info=error)
+        saved = store is not None and store.generation != writes
+        text = " ".join((
+            t("page.failed", lang, page=t(title_key, lang), reference=reference),
+            t("page.failed_saved" if saved else "page.failed_nothing_changed", lang)))
+        try:
+            (place or st).error(text, icon=":material/error:")
+        except Exception:  # e.g. the place belongs to a run that has ended
+            st.error(text, icon=":material/error:")
+        return True  # Streamlit shows nothing more
+
+    ctx.on_script_error = last_resort
+
+
 def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
     enter_page(title_key)
+    _catch_failures(normalise_lang(st.session_state.get(PARAM_LANG, DEFAULT_LANG)), title_key,
+                    None)
     linked_lang = st.query_params.get_all(PARAM_LANG)
     bad_lang = bool(linked_lang) and linked_lang[-1] not in LANGUAGES
     seed(PARAM_LANG, normalise_lang(linked_lang[-1] if linked_lang else DEFAULT_LANG))
@@ -145,7 +190,9 @@ def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
     if is_fresh_page() and bad_lang:
         add_link_notes([Note("params.bad_lang", {"value": linked_lang[-1][:40]})])
     st.title(t(title_key, lang))
-    return PageStart(lang, store, controls, nav, share)
+    failure = st.empty()
+    _catch_failures(lang, title_key, store, failure)
+    return PageStart(lang, title_key, store, controls, nav, share, failure)
 
 
 def scenario_query(scenario: Scenario, lang: Lang) -> dict[str, str | list[str]]:
@@ -154,6 +201,16 @@ def scenario_query(scenario: Scenario, lang: Lang) -> dict[str, str | list[str]]
     if lang != DEFAULT_LANG:
         query[PARAM_LANG] = lang
     return query
+
+
+def _link_is(query: dict[str, str | list[str]]) -> None:
+    """Make the address bar's query string exactly ``query``: the values the page
+    ignored (and has said so above) leave it, so a reload or a copied address no
+    longer carries them."""
+    wanted = {k: v if isinstance(v, list) else [v] for k, v in query.items()}
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict(query)
 
 
 def share_url(scenario: Scenario, lang: Lang) -> str:
@@ -171,6 +228,7 @@ def close_page(frame: Frame, scenario: Scenario | None = None,
     with frame.notes:
         link_notes(frame.lang)
     query = scenario_query(scenario or frame.scenario, frame.lang)
+    _link_is(query)
     with frame.nav:
         for path, label_key, icon in PAGES:
             st.page_link(path, label=t(label_key, frame.lang), icon=icon, query_params=query)

@@ -8,9 +8,9 @@ import numpy as np
 import pyarrow as pa
 import streamlit as st
 
-from metrodigital.compare import compare
-from metrodigital.criteria import load_criteria
-from metrodigital.explain import note_text, quota_sentences, short_name, tie_sentence
+from metrodigital.criteria import load_criteria, seed_weights
+from metrodigital.display import plain
+from metrodigital.explain import join_names, note_text, quota_sentences, short_name, tie_sentence
 from metrodigital.i18n import Lang, fmt_number, t
 from metrodigital.ranking import Selection, evaluate
 from metrodigital.scenario import PARAM_PICKS, Normalisation, Note, TieRule
@@ -34,17 +34,34 @@ def tie_box(selection: Selection, lang: Lang) -> None:
         st.success(sentence, icon=":material/check_circle:")
 
 
-def normalisation_text(store: Store, selection: Selection, lang: Lang) -> str | None:
-    """With normalised points: who enters or leaves compared with the raw points."""
+def _moves(current: Selection, other: Selection, lang: Lang) -> tuple[str, str]:
+    """Who is selected in ``current`` and not in ``other`` (in ranking order), and who the
+    other way round, as names for a sentence ("—" for nobody)."""
+    now = current.table.set_index("entity_id")["selected"]
+    then = other.table.set_index("entity_id")["selected"].reindex(now.index, fill_value=False)
+    names = current.table.set_index("entity_id")["ente"].map(short_name)
+    entered = [plain(names[i]) for i in now.index if now[i] and not then[i]]
+    left = [plain(names[i]) for i in now.index if then[i] and not now[i]]
+    return join_names(entered, lang) or "—", join_names(left, lang) or "—"
+
+
+def changes_text(store: Store, selection: Selection, lang: Lang) -> list[str]:
+    """Who enters and who leaves the selection against the source's (reference) weights,
+    when the weights differ from them, and against raw points, when the points are
+    normalised; everything else of the scenario (N, rule, quotas) as it is."""
     scenario = selection.scenario
-    if scenario.normalisation is Normalisation.RAW:
-        return None
-    raw = evaluate(store, replace(scenario, normalisation=Normalisation.RAW))
-    difference = compare(selection, raw)
-    entered = ", ".join(short_name(n) for n in difference.entered) or "—"
-    left = ", ".join(short_name(n) for n in difference.left) or "—"
-    return t("matrix.normalisation_diff", lang, entered=entered, left=left,
-             method=t(f"sidebar.normalisation_{scenario.normalisation}", lang))
+    lines: list[str] = []
+    if dict(scenario.weights) != seed_weights():
+        reference = evaluate(store, replace(scenario, weights=seed_weights()))
+        if not reference.all_weights_zero:
+            entered, left = _moves(selection, reference, lang)
+            lines.append(t("matrix.reference_diff", lang, entered=entered, left=left))
+    if scenario.normalisation is not Normalisation.RAW:
+        raw = evaluate(store, replace(scenario, normalisation=Normalisation.RAW))
+        entered, left = _moves(selection, raw, lang)
+        lines.append(t("matrix.normalisation_diff", lang, entered=entered, left=left,
+                       method=t(f"sidebar.normalisation_{scenario.normalisation}", lang)))
+    return lines
 
 
 def pick_tied(selection: Selection, lang: Lang) -> tuple[str, ...]:

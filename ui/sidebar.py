@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from metrodigital.criteria import load_criteria, seed_weights
-from metrodigital.explain import note_text, quota_text
-from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
+from metrodigital.display import plain
+from metrodigital.explain import note_text
+from metrodigital.i18n import Lang, fmt_number, fmt_percent, quote, t
 from metrodigital.quotas import Quota, parse_quota
 from metrodigital.robustness import effective_weights
 from metrodigital.scenario import (
@@ -30,9 +33,16 @@ from metrodigital.scenario import (
     scenario_from_params,
 )
 from metrodigital.store import SEED_WAVE_SLUG, Store
+from metrodigital.territory import load_territory
 from ui.links import is_fresh_page, keep_across_languages, raw_params, seed, write_to_link
 
 _NOTES_KEY = "_link_notes"
+_WAVE_GONE_KEY = "_wave_gone"  # the name of the wave deleted while this session showed it
+_WAVE_NAMES_KEY = "_wave_names"  # slug → name of the waves the last full run saw
+_TOP_MAX_KEY = "_top_max"  # N's maximum when its slider was last drawn
+_QUOTA_GROUP_KEY = "_quota_group"
+_QUOTA_BOUND_KEY = "_quota_bound"
+_QUOTA_K_KEY = "_quota_k"
 
 
 def _reset_weights() -> None:
@@ -73,22 +83,28 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
     values the link got wrong fall back to their defaults and are reported by
     :func:`link_notes`.
     """
-    waves = store.waves()
+    waves = store.waves()  # read on every full run: a wave published or deleted shows at once
     slugs = [w.slug for w in waves]
     names = {w.slug: w.name for w in waves}
-    top_max = max(w.n_rows for w in waves)
-    linked, notes = scenario_from_params(raw_params(), waves=slugs, top_max=top_max)
+    sizes = {w.slug: w.n_rows for w in waves}
+    linked, notes = scenario_from_params(raw_params(), waves=slugs, top_max=max(sizes.values()))
     if is_fresh_page():  # the link is read once per page entered; its notes replace older ones
         st.session_state[_NOTES_KEY] = notes
+        st.session_state.pop(_WAVE_GONE_KEY, None)
     codes = {c.code: c for c in load_criteria()}
 
     with st.sidebar:
         seed(PARAM_WAVE, linked.wave)
         if st.session_state[PARAM_WAVE] not in slugs:  # the wave was deleted meanwhile
+            gone = st.session_state[PARAM_WAVE]
+            st.session_state[_WAVE_GONE_KEY] = st.session_state.get(_WAVE_NAMES_KEY, {}).get(
+                gone, gone)
             st.session_state[PARAM_WAVE] = SEED_WAVE_SLUG
-        wave = st.selectbox(t("sidebar.wave", lang), options=slugs,
-                            format_func=names.__getitem__, key=PARAM_WAVE,
-                            help=t("sidebar.wave_help", lang))
+        st.session_state[_WAVE_NAMES_KEY] = names
+        wave = str(st.selectbox(t("sidebar.wave", lang), options=slugs,
+                                format_func=names.__getitem__, key=PARAM_WAVE,
+                                help=t("sidebar.wave_help", lang),
+                                on_change=lambda: st.session_state.pop(_WAVE_GONE_KEY, None)))
         write_to_link(PARAM_WAVE, [wave], [SEED_WAVE_SLUG])
 
         st.subheader(t("sidebar.weights", lang))
@@ -113,15 +129,10 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
         write_to_link(PARAM_NORMALISATION, [normalisation], [Normalisation.RAW.value])
 
         st.subheader(t("sidebar.selection", lang))
-        seed(PARAM_TOP, min(linked.top, top_max))
-        st.slider(t("sidebar.top", lang), min_value=1, max_value=top_max, key=PARAM_TOP,
-                  on_change=rerun_live, help=t("sidebar.top_help", lang))
+        top_max = sizes[wave]
+        _top_slider(linked.top, top_max, lang, rerun_live)
 
-        seed(PARAM_QUOTAS, ", ".join(q.code for q in linked.quotas))
-        quota_text = st.text_input(t("sidebar.quotas", lang), key=PARAM_QUOTAS,
-                                   help=t("sidebar.quotas_help", lang),
-                                   placeholder="pop1>=2, pop3<=5")
-        quotas = _quotas_from_text(quota_text, lang)
+        quotas = quota_controls([q.code for q in linked.quotas], top_max, lang)
         write_to_link(PARAM_QUOTAS, [q.code for q in quotas])
 
         seed(PARAM_TIES, linked.ties.value)
@@ -137,15 +148,43 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
             format_func=lambda code: codes[code].label(lang),
             key=keep_across_languages(PARAM_TIE_CRITERIA),
             disabled=rule != TieRule.CRITERIA, help=t("sidebar.tie_criteria_help", lang),
-            placeholder=t("sidebar.tie_criteria_placeholder", lang),
+            placeholder=t("sidebar.tie_criteria_placeholder", lang), select_all=False,
         )
+        if rule == TieRule.CRITERIA and not tie_codes:
+            st.warning(t("sidebar.tie_criteria_missing", lang), icon=":material/arrow_upward:")
         write_to_link(PARAM_TIE_CRITERIA, tie_codes)
     return Controls(
-        linked=linked, wave=str(wave), top_max=top_max,
+        linked=linked, wave=wave, top_max=top_max,
         normalisation=Normalisation(normalisation), quotas=tuple(quotas), ties=TieRule(rule),
         tie_criteria=tuple(codes[code].key for code in tie_codes),
         weights_slot=weights_slot, live=live_key is not None,
     )
+
+
+def _top_slider(linked_top: int, top_max: int, lang: Lang,
+                on_change: Callable[[], None] | None) -> None:
+    """N, from 1 to the chosen wave's size.
+
+    Streamlit gives a slider whose maximum changes a new identity, and the new
+    slider starts from its minimum: so when the maximum changes (another wave
+    chosen, or the chosen wave replaced) N is given again, kept when it fits and
+    lowered to the new maximum when it does not.
+    """
+    if is_fresh_page() and linked_top > top_max:
+        add_link_notes([Note("sidebar.top_over_wave", {"value": linked_top, "max": top_max})])
+    seed(PARAM_TOP, min(linked_top, top_max))
+    if st.session_state.get(_TOP_MAX_KEY) != top_max:
+        st.session_state[PARAM_TOP] = min(int(st.session_state[PARAM_TOP]), top_max)
+        st.session_state[_TOP_MAX_KEY] = top_max
+    st.slider(t("sidebar.top", lang), min_value=1, max_value=max(top_max, 2), key=PARAM_TOP,
+              on_change=on_change, help=t("sidebar.top_help", lang, max=top_max))
+
+
+def wave_gone_note(lang: Lang) -> None:
+    """Say that the wave this session was looking at has been deleted meanwhile."""
+    gone = st.session_state.get(_WAVE_GONE_KEY)
+    if gone:
+        st.warning(t("sidebar.wave_gone", lang, name=plain(gone)), icon=":material/delete:")
 
 
 def live_controls(controls: Controls, lang: Lang) -> tuple[Scenario, DeltaGenerator]:
@@ -177,21 +216,88 @@ def live_controls(controls: Controls, lang: Lang) -> tuple[Scenario, DeltaGenera
     ), shares_box
 
 
-def _quotas_from_text(text: str, lang: Lang) -> list[Quota]:
-    """The quotas typed in the sidebar; what cannot be read is said under the box."""
-    quotas: list[Quota] = []
-    for part in (p.strip() for p in text.replace(";", ",").split(",")):
-        if not part:
-            continue
-        quota = parse_quota(part)
-        if quota is None or (quotas and quota.kind != quotas[0].kind):
-            st.caption(t("sidebar.bad_quota", lang, value=part[:40]))
-            continue
-        if quota not in quotas:
-            quotas.append(quota)
-    if quotas:
-        st.caption("; ".join(quota_text(q, lang) for q in quotas))
+def _population_classes() -> tuple[int, ...]:
+    return (1, 2, 3)
+
+
+@cache
+def _zones() -> dict[int, str]:
+    """Zona omogenea → its name, for the zones the territory file names (1–11)."""
+    named = {c.zona_omogenea: c.zona_omogenea_nome for c in load_territory().comuni
+             if c.zona_omogenea is not None and c.zona_omogenea_nome}
+    return {zone: named.get(zone, "") for zone in range(1, 12)}
+
+
+def group_label(kind: str, group: int, lang: Lang) -> str:
+    """A quota's group as a person names it: "Classe 1 (meno di 1.250 abitanti)",
+    "Zona 9 (Eporediese)"."""
+    if kind == "pop":
+        return t(f"sidebar.quota_pop{group}", lang)
+    name = _zones().get(group, "")
+    return t("sidebar.quota_zona_named" if name else "sidebar.quota_zona", lang,
+             group=group, name=name)
+
+
+def quota_controls(linked: list[str], top_max: int, lang: Lang) -> list[Quota]:
+    """The quotas: the ones in force, each with a button that removes it, and pickers to
+    add one (group by name, at least / at most, k). One kind of group at a time."""
+    seed(PARAM_QUOTAS, list(linked))
+    quotas = [q for q in (parse_quota(code) for code in st.session_state[PARAM_QUOTAS]) if q]
+    st.markdown(f"**{t('sidebar.quotas', lang)}**", help=t("sidebar.quotas_help", lang))
+    bad = [n for n in st.session_state.get(_NOTES_KEY, []) if n.code == "params.bad_quota"]
+    if bad:
+        st.error(t("sidebar.bad_quotas", lang, count=len(bad),
+                   values=", ".join(quote(plain(n.params["value"]), lang) for n in bad)),
+                 icon=":material/error:")
+    for quota in quotas:
+        st.button(t("sidebar.quota_remove", lang, quota=quota_label(quota, lang)),
+                  key=f"_remove_quota_{quota.code}", icon=":material/close:",
+                  on_click=_remove_quota, args=(quota.code,), width="stretch",
+                  help=t("sidebar.quota_remove_help", lang))
+    kind = quotas[0].kind if quotas else None
+    groups = [("pop", g) for g in _population_classes()] + [("zona", z) for z in _zones()]
+    options = [f"{k}{g}" for k, g in groups if kind is None or k == kind]
+    by_option = dict(zip([f"{k}{g}" for k, g in groups], groups, strict=True))
+    with st.container(border=True):
+        st.selectbox(t("sidebar.quota_group", lang), options, key=keep_across_languages(
+            _QUOTA_GROUP_KEY), format_func=lambda o: group_label(*by_option[o], lang),
+            help=t("sidebar.quota_group_help", lang) if kind else None)
+        bound_col, k_col = st.columns([3, 2])
+        bound_col.selectbox(t("sidebar.quota_bound", lang), ["min", "max"],
+                            key=keep_across_languages(_QUOTA_BOUND_KEY),
+                            format_func=lambda b: t(f"sidebar.quota_bound_{b}", lang))
+        k_col.number_input(t("sidebar.quota_k", lang), min_value=0, max_value=top_max,
+                           value=1, step=1, key=_QUOTA_K_KEY)
+        st.button(t("sidebar.quota_add", lang), icon=":material/add:", on_click=_add_quota,
+                  width="stretch")
     return quotas
+
+
+def quota_label(quota: Quota, lang: Lang) -> str:
+    """ "almeno 2 enti della classe 1 (meno di 1.250 abitanti)"."""
+    return t(f"sidebar.quota_{quota.bound}", lang, k=quota.k,
+             group=group_label(quota.kind, quota.group, lang))
+
+
+def _add_quota() -> None:
+    group = st.session_state.get(_QUOTA_GROUP_KEY)
+    bound = st.session_state.get(_QUOTA_BOUND_KEY, "min")
+    k = int(st.session_state.get(_QUOTA_K_KEY, 1))
+    if not group:
+        return
+    code = f"{group}{'>=' if bound == 'min' else '<='}{k}"
+    new = parse_quota(code)
+    if new is None:
+        return
+    kept = [c for c in st.session_state.get(PARAM_QUOTAS, [])
+            if (q := parse_quota(c)) is not None
+            and (q.kind, q.group, q.bound) != (new.kind, new.group, new.bound)]
+    st.session_state[PARAM_QUOTAS] = [*kept, new.code]
+
+
+def _remove_quota(code: str) -> None:
+    st.session_state[PARAM_QUOTAS] = [c for c in st.session_state.get(PARAM_QUOTAS, [])
+                                      if c != code]
 
 
 def weights_caption(box: DeltaGenerator, scenario: Scenario, lang: Lang,
