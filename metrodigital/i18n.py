@@ -16,10 +16,10 @@ language (CLDR's, through Babel: Italian and English have ``one`` and ``other``;
 Italian also ``many``, for millions, which falls back to ``other``), and
 ``count`` names the parameter that chooses the form::
 
-    ["upload.errors"]
+    ["upload.clean"]
     count = "n"
-    it = { one = "1 errore blocca la pubblicazione:", other = "{n} errori bloccano la pubblicazione:" }
-    en = { one = "1 error blocks publishing:", other = "{n} errors block publishing:" }
+    it = { one = "Nessun problema: 1 ente.", other = "Nessun problema: {n} enti." }
+    en = { one = "No problems: 1 entity.", other = "No problems: {n} entities." }
 """
 
 from __future__ import annotations
