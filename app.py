@@ -5,6 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from metrodigital.charts import contributions_chart
+from metrodigital.display import plain
 from metrodigital.i18n import fmt_number, t
 from metrodigital.ranking import evaluate
 from ui.common import Frame, PageStart, close_page, open_live_page
@@ -14,7 +15,7 @@ from ui.matrix import changes_text, pick_tied, prepare_table, show_table, tie_bo
 def intro(page: PageStart) -> None:
     """What the weights and N do not change, drawn by the full run only."""
     wave = page.store.wave(page.controls.wave)
-    st.caption(t("matrix.caption", page.lang, wave=wave.name, n=wave.n_rows))
+    st.caption(t("matrix.caption", page.lang, wave=plain(wave.name), n=wave.n_rows))
 
 
 def matrix(page: Frame) -> None:

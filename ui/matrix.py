@@ -21,6 +21,9 @@ from ui.sidebar import add_link_notes
 
 def tie_box(selection: Selection, lang: Lang) -> None:
     """The tie status, prominent when a tie straddles the cut-off; what the quotas did."""
+    # names from the file are shown as text in these Markdown boxes
+    selection = replace(selection, table=selection.table.assign(
+        ente=selection.table["ente"].map(plain)))
     if selection.quota is not None:
         lines = [note_text(n, lang) for n in selection.notes if n.code.startswith("quotas.")]
         lines += quota_sentences(selection, lang)
