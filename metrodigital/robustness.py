@@ -20,10 +20,13 @@ Conventions shared by every function:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
-from collections.abc import Callable, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -797,6 +800,46 @@ def rank_bounds(
     )
 
 
+_QUIET_LOCK = threading.Lock()
+_quiet_depth = 0
+_saved_stdout_fd: int | None = None
+
+
+@contextlib.contextmanager
+def solver_output_silenced() -> Iterator[None]:
+    """Send file descriptor 1 to /dev/null while HiGHS runs.
+
+    HiGHS (scipy 1.17) writes some diagnostics (``HighsMipSolverData::…``) with C's
+    printf, whatever its ``output_flag``: below Python's ``sys.stdout``, so only a
+    redirect of the descriptor itself keeps ``robustness --format json`` pure JSON.
+    Re-entrant and shared between threads: the first to enter redirects, the last to
+    leave restores. Python-level output of other threads is silenced meanwhile too,
+    which is why only the solver calls are wrapped.
+    """
+    global _quiet_depth, _saved_stdout_fd
+    with _QUIET_LOCK:
+        if _quiet_depth == 0:
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+            try:
+                _saved_stdout_fd = os.dup(1)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.close(devnull)
+            except OSError:  # no descriptor 1 (an embedded interpreter): nothing to hide
+                _saved_stdout_fd = None
+        _quiet_depth += 1
+    try:
+        yield
+    finally:
+        with _QUIET_LOCK:
+            _quiet_depth -= 1
+            if _quiet_depth == 0 and _saved_stdout_fd is not None:
+                os.dup2(_saved_stdout_fd, 1)
+                os.close(_saved_stdout_fd)
+                _saved_stdout_fd = None
+
+
 def _rank_of(points: FloatArray, weights: FloatArray, entity: int) -> int:
     keys = score_keys(points @ weights)
     return 1 + int(np.count_nonzero(keys > keys[entity]))
@@ -819,7 +862,8 @@ def _solve_rank_milp(
     # margin (big-M 31.000001 against a bound of −31); a coarser margin is retried,
     # and the re-ranked witness decides what is reported either way.
     for margin in (BEAT_MARGIN, 10 * BEAT_MARGIN, 100 * BEAT_MARGIN):
-        result = _rank_milp(diffs, low, high, box, direction, margin)
+        with solver_output_silenced():
+            result = _rank_milp(diffs, low, high, box, direction, margin)
         if result.x is not None:
             break
     if result is None or result.x is None:

@@ -54,6 +54,23 @@ def synthetic_points(seed: np.ndarray, entities: int, rng_seed: int = 2023) -> n
     return np.column_stack(columns)
 
 
+def write_matrix_csv(path: Path, entities: int, rng_seed: int = 2023) -> Path:
+    """A matrix file (the columns of ``data/seed_matrix.csv``, no final score) of
+    ``entities`` synthetic entities: the 36 seed rows first, then resampled ones."""
+    seed = seed_points()
+    extra = synthetic_points(seed, max(0, entities - len(seed)), rng_seed)
+    points = np.vstack((seed, extra))[:entities]
+    with SEED_CSV.open(encoding="utf-8", newline="") as handle:
+        seed_names = [row["ente"] for row in csv.DictReader(handle)]
+    names = seed_names + [f"Comune sintetico {i:05d}" for i in range(1, len(points) + 1)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ente", *rb.CRITERIA])
+        for name, row in zip(names, points, strict=False):
+            writer.writerow([name, *(f"{value:g}" for value in row)])
+    return path
+
+
 def best_of(repeats: int, job: Callable[[], object]) -> float:
     """Median wall time of ``repeats`` runs after one warm-up run."""
     job()

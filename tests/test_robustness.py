@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -366,3 +367,33 @@ def test_invalid_inputs_are_refused() -> None:
         rb.weight_box(SEED_WEIGHTS, lower=SEED_WEIGHTS + 1, upper=SEED_WEIGHTS)
     with pytest.raises(ValueError):
         rb.simulate(POINTS, SEED_WEIGHTS[:3])
+
+
+# --- the command line on a whole territory ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def territory_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A matrix file of 312 entities: the 36 of the source, then resampled ones."""
+    from scripts.bench_robustness import write_matrix_csv
+
+    return write_matrix_csv(tmp_path_factory.mktemp("territory") / "territorio.csv", 312)
+
+
+def test_robustness_json_on_312_entities_is_nothing_but_json(territory_file: Path) -> None:
+    """HiGHS prints diagnostics with C's printf: none of it may reach standard output."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run(
+        [sys.executable, "-m", "metrodigital", "robustness", "--data", str(territory_file),
+         "--draws", "2000", "--format", "json"],
+        capture_output=True, text=True, env=env, cwd=SEED_CSV.parent.parent, timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Highs" not in done.stdout
+    out = json.loads(done.stdout)  # the whole of standard output, not a part of it
+    assert len(out["entities"]) == 312
