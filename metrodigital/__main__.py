@@ -1,5 +1,5 @@
 import sys
 
-from metrodigital.cli import main
+from metrodigital.cli import run
 
-sys.exit(main())
+sys.exit(run())

@@ -1,13 +1,17 @@
 """Command-line interface: the same numbers as the UI, for scripts and reports.
 
     python -m metrodigital rank [--data FILE | --wave NAME] [--weights k=v,...]
-                                [--top N] [--ties all|criteria:k1,k2,...]
+                                [--top N] [--ties all|criteria:k1,k2,...|choice]
+                                [--pick ID ...] [--quota Q ...] [--norm raw|share|minmax]
                                 [--format table|csv|json] [--lang it|en]
     python -m metrodigital robustness [--data FILE | --wave NAME] [--weights ...] [--top N]
                                       [--spread K] [--draws N] [--seed S] [--format json]
     python -m metrodigital report --out FILE.xlsx [scenario options as above]
     python -m metrodigital validate FILE [--format auto|matrix|responses]
     python -m metrodigital import FILE --wave NAME [--date YYYY-MM-DD] [--accept-warnings]
+
+``--lang`` (anywhere on the line, Italian by default) chooses the language of
+everything the command writes: help, messages, errors, sentences.
 """
 
 from __future__ import annotations
@@ -16,20 +20,23 @@ import argparse
 import csv
 import io
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from metrodigital.analysis import analyse
-from metrodigital.criteria import criterion_keys, seed_weights
-from metrodigital.explain import note_text, tie_sentence
-from metrodigital.i18n import LANGUAGES, normalise_lang, t
+from metrodigital.criteria import criterion_keys, load_criteria, seed_weights
+from metrodigital.explain import note_text, quota_sentences, quota_text, short_name, tie_sentence
+from metrodigital.i18n import LANGUAGES, Lang, fmt_number, normalise_lang, t
 from metrodigital.paths import database_path
 from metrodigital.quotas import Quota, parse_quota
-from metrodigital.ranking import Selection, evaluate
+from metrodigital.ranking import Selection, evaluate, score_decimals
 from metrodigital.report import build_report
 from metrodigital.roles import Actor, AuthConfig
 from metrodigital.scenario import (
@@ -40,10 +47,12 @@ from metrodigital.scenario import (
     SEED_MAX,
     SPREAD_MAX,
     TOP_MAX,
+    Normalisation,
     Scenario,
     TieRule,
     parse_weight_overrides,
     scenario_to_params,
+    weight_params,
 )
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError, slugify
 
@@ -52,107 +61,235 @@ if TYPE_CHECKING:
 
 # The import commands load the spreadsheet machinery only when they run.
 
+DEBUG_ENV_VAR = "METRODIGITAL_DEBUG"  # set to 1 to see the traceback of an unexpected error
+
+# argparse's own texts (usage, errors) by their English original → catalogue key; in
+# English the catalogue gives the original back.
+_ARGPARSE_TEXTS = {
+    "usage: ": "cli.argparse.usage",
+    "options": "cli.argparse.options",
+    "positional arguments": "cli.argparse.positional",
+    "show this help message and exit": "cli.argparse.help",
+    "argument %(argument_name)s: %(message)s": "cli.argparse.argument",
+    "%(prog)s: error: %(message)s\n": "cli.argparse.error",
+    "unrecognized arguments: %s": "cli.argparse.unrecognized",
+    "the following arguments are required: %s": "cli.argparse.required",
+    "one of the arguments %s is required": "cli.argparse.one_required",
+    "not allowed with argument %s": "cli.argparse.not_allowed",
+    "expected one argument": "cli.argparse.expected_one",
+    "ambiguous option: %(option)s could match %(matches)s": "cli.argparse.ambiguous",
+    "invalid choice: %(value)r (choose from %(choices)s)": "cli.argparse.invalid_choice",
+    "ignored explicit argument %r": "cli.argparse.ignored_explicit",
+}
+
+
+@contextmanager
+def _argparse_in(lang: Lang) -> Iterator[None]:
+    """argparse's own texts in ``lang`` while the parser is built and used.
+
+    argparse looks its texts up through its module's ``_`` (gettext) each time it
+    writes one; there is no other hook for the usage line and the error format.
+    """
+    original = argparse._  # type: ignore[attr-defined]
+
+    def translate(text: str) -> str:
+        key = _ARGPARSE_TEXTS.get(text)
+        return t(key, lang) if key is not None else original(text)
+
+    argparse._ = translate  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._ = original  # type: ignore[attr-defined]
+
+
+def argv_lang(argv: Sequence[str]) -> Lang:
+    """The language asked for by ``--lang X`` or ``--lang=X`` anywhere in ``argv``."""
+    chosen = "it"
+    for index, item in enumerate(argv):
+        if item == "--lang" and index + 1 < len(argv):
+            chosen = argv[index + 1]
+        elif item.startswith("--lang="):
+            chosen = item.partition("=")[2]
+    return normalise_lang(chosen)
+
+
+def _help(key: str, lang: Lang, default: object = None, **params: object) -> str:
+    """An option's help in ``lang``, ending with its default when it has one."""
+    text = t(key, lang, **params) if params else t(key, lang)
+    if default is not None:
+        text += " " + t("cli.default", lang, value=default)
+    return text.replace("%", "%%")  # argparse formats help texts with %
+
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that exits with status 2 and a one-line reason (its default too)."""
+    """argparse that exits with status 2, the usage and a one-line reason (its default)."""
 
 
-def _ties(text: str) -> tuple[TieRule, tuple[str, ...]]:
-    rule, _, rest = text.partition(":")
-    if rule == "all" and not rest:
-        return TieRule.ALL, ()
-    if rule == "criteria":
-        keys = [k.strip() for k in rest.split(",") if k.strip()]
-        unknown = [k for k in keys if k not in criterion_keys()]
-        if not keys or unknown:
+def _ties(lang: Lang) -> Callable[[str], tuple[TieRule, tuple[str, ...]]]:
+    by_code = weight_params()
+
+    def parse(text: str) -> tuple[TieRule, tuple[str, ...]]:
+        rule, _, rest = text.strip().partition(":")
+        if rule in ("all", "choice") and not rest:
+            return TieRule(rule), ()
+        if rule == "criteria":
+            names = [k.strip().lower() for k in rest.split(",") if k.strip()]
+            keys = [by_code.get(name, name) for name in names]
+            if keys and all(k in criterion_keys() for k in keys):
+                return TieRule.CRITERIA, tuple(dict.fromkeys(keys))
+        raise argparse.ArgumentTypeError(t("cli.bad_ties", lang, value=text,
+                                           keys=_criteria_list()))
+
+    return parse
+
+
+def _criteria_list() -> str:
+    return ", ".join(f"{c.key} ({c.code})" for c in load_criteria())
+
+
+def _quota(lang: Lang) -> Callable[[str], Quota]:
+    def parse(text: str) -> Quota:
+        quota = parse_quota(text)
+        if quota is None:
+            raise argparse.ArgumentTypeError(t("cli.bad_quota", lang, value=text))
+        return quota
+
+    return parse
+
+
+def _weights(lang: Lang) -> Callable[[str], dict[str, float]]:
+    def parse(text: str) -> dict[str, float]:
+        try:
+            return parse_weight_overrides(text)
+        except ValueError:
+            items = [item for item in text.split(",") if item.strip()]
+            bad = next((item for item in items if not _weight_ok(item)), text)
             raise argparse.ArgumentTypeError(
-                "usare criteria:k1,k2,... con criteri tra " + ", ".join(criterion_keys())
-            )
-        return TieRule.CRITERIA, tuple(dict.fromkeys(keys))
-    raise argparse.ArgumentTypeError("usare 'all' oppure 'criteria:k1,k2,...'")
+                t("cli.bad_weight", lang, value=bad.strip(), keys=_criteria_list())) from None
+
+    return parse
 
 
-def _quota(text: str) -> Quota:
-    quota = parse_quota(text)
-    if quota is None:
-        raise argparse.ArgumentTypeError("usare per esempio pop1>=2, pop3<=5 o zona9>=1")
-    return quota
-
-
-def _weights(text: str) -> dict[str, float]:
+def _weight_ok(item: str) -> bool:
     try:
-        return parse_weight_overrides(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        parse_weight_overrides(item)
+    except ValueError:
+        return False
+    return True
 
 
-def _scenario_options(command: argparse.ArgumentParser, *, ties: bool,
-                      robustness: bool) -> None:
-    """The options that describe a scenario, shared by rank, robustness and report."""
-    source = command.add_mutually_exclusive_group()
-    source.add_argument("--data", type=Path, help="matrice .csv/.xlsx con le colonne della fonte")
-    source.add_argument("--wave", help="ondata salvata nel database (nome o identificativo)")
-    command.add_argument("--weights", type=_weights, default={},
-                         help="pesi da cambiare, es. servizi=3,popolazione=2.5")
-    command.add_argument("--top", type=_bounded(1, TOP_MAX), default=DEFAULT_TOP,
-                         help="N enti da selezionare")
-    if ties:
-        command.add_argument("--ties", type=_ties, default=(TieRule.ALL, ()),
-                             help="regola di pareggio: all | criteria:k1,k2,...")
-        command.add_argument("--quota", type=_quota, action="append", default=[],
-                             help="quota, ripetibile: pop1>=2, pop3<=5, zona9>=1")
-    if robustness:
-        command.add_argument("--spread", type=_bounded(0, SPREAD_MAX), default=DEFAULT_SPREAD,
-                             help="variazione di ogni peso, ± punti")
-        command.add_argument("--draws", type=_bounded(1, 1_000_000), default=DEFAULT_DRAWS)
-        command.add_argument("--seed", type=_bounded(0, SEED_MAX), default=DEFAULT_SEED)
-    command.add_argument("--lang", choices=list(LANGUAGES), default="it")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m metrodigital", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    rank = commands.add_parser("rank", help="graduatoria e selezione di uno scenario")
-    _scenario_options(rank, ties=True, robustness=False)
-    rank.add_argument("--format", choices=["table", "csv", "json"], default="table")
-
-    robust = commands.add_parser("robustness", help="robustezza della selezione")
-    _scenario_options(robust, ties=False, robustness=True)
-    robust.add_argument("--format", choices=["json"], default="json")
-
-    report = commands.add_parser("report", help="rapporto Excel di uno scenario")
-    report.add_argument("--out", type=Path, required=True, help="file .xlsx da scrivere")
-    _scenario_options(report, ties=True, robustness=True)
-
-    validate = commands.add_parser("validate", help="controlla un file di questionari")
-    validate.add_argument("file", type=Path)
-    validate.add_argument("--format", choices=["auto", "matrix", "responses"], default="auto",
-                          dest="file_format")
-    validate.add_argument("--lang", choices=list(LANGUAGES), default="it")
-
-    load = commands.add_parser("import", help="pubblica un file come nuova ondata")
-    load.add_argument("file", type=Path)
-    load.add_argument("--wave", required=True, help="nome della nuova ondata")
-    load.add_argument("--date", type=_date, default=None, help="data della rilevazione AAAA-MM-GG")
-    load.add_argument("--format", choices=["auto", "matrix", "responses"], default="auto",
-                      dest="file_format")
-    load.add_argument("--accept-warnings", action="store_true",
-                      help="pubblica anche se ci sono avvisi (mai se ci sono errori)")
-    load.add_argument("--lang", choices=list(LANGUAGES), default="it")
-    return parser
-
-
-def _bounded(low: int, high: int) -> Callable[[str], int]:
+def _bounded(low: int, high: int, lang: Lang) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} non è un numero intero") from None
+            raise argparse.ArgumentTypeError(t("cli.not_whole", lang, value=text)) from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"deve essere tra {low} e {high}")
+            raise argparse.ArgumentTypeError(t("cli.out_of_range", lang, value=text, low=low,
+                                               high=high))
         return value
 
     return parse
+
+
+def _date(lang: Lang) -> Callable[[str], date]:
+    def parse(text: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(t("cli.bad_date", lang, value=text)) from None
+
+    return parse
+
+
+def _scenario_options(command: argparse.ArgumentParser, lang: Lang, *, ties: bool,
+                      robustness: bool) -> None:
+    """The options that describe a scenario, shared by rank, robustness and report."""
+    source = command.add_mutually_exclusive_group()
+    source.add_argument("--data", type=Path, metavar=t("cli.metavar.file", lang),
+                        help=_help("cli.help.data", lang))
+    source.add_argument("--wave", metavar=t("cli.metavar.name", lang),
+                        help=_help("cli.help.wave", lang, SEED_WAVE_SLUG))
+    command.add_argument("--weights", type=_weights(lang), default={},
+                         metavar=t("cli.metavar.weights", lang),
+                         help=_help("cli.help.weights", lang, ", ".join(
+                             f"{k}={_number(w)}" for k, w in seed_weights().items())))
+    command.add_argument("--top", type=_bounded(1, TOP_MAX, lang), default=DEFAULT_TOP,
+                         metavar="N", help=_help("cli.help.top", lang, DEFAULT_TOP))
+    if ties:
+        command.add_argument("--ties", type=_ties(lang), default=(TieRule.ALL, ()),
+                             metavar=t("cli.metavar.rule", lang),
+                             help=_help("cli.help.ties", lang, "all"))
+        command.add_argument("--pick", action="append", default=[], metavar="ID",
+                             help=_help("cli.help.pick", lang))
+        command.add_argument("--quota", type=_quota(lang), action="append", default=[],
+                             metavar="QUOTA", help=_help("cli.help.quota", lang))
+        command.add_argument("--norm", choices=[str(n) for n in Normalisation],
+                             default=str(Normalisation.RAW),
+                             help=_help("cli.help.norm", lang, str(Normalisation.RAW)))
+    if robustness:
+        command.add_argument("--spread", type=_bounded(0, SPREAD_MAX, lang),
+                             default=DEFAULT_SPREAD, metavar="K",
+                             help=_help("cli.help.spread", lang, DEFAULT_SPREAD))
+        command.add_argument("--draws", type=_bounded(1, 1_000_000, lang), default=DEFAULT_DRAWS,
+                             metavar="N", help=_help("cli.help.draws", lang, DEFAULT_DRAWS))
+        command.add_argument("--seed", type=_bounded(0, SEED_MAX, lang), default=DEFAULT_SEED,
+                             metavar="S", help=_help("cli.help.seed", lang, DEFAULT_SEED))
+    _lang_option(command, lang)
+
+
+def _lang_option(command: argparse.ArgumentParser, lang: Lang) -> None:
+    command.add_argument("--lang", choices=list(LANGUAGES), default="it",
+                         help=_help("cli.help.lang", lang, "it"))
+
+
+def build_parser(lang: Lang = "it") -> argparse.ArgumentParser:
+    """The parser, every text in ``lang``; build and use it inside :func:`_argparse_in`."""
+    parser = _Parser(prog="python -m metrodigital", description=t("cli.description", lang))
+    _lang_option(parser, lang)
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     metavar="{rank,robustness,report,validate,import}")
+    rank = commands.add_parser("rank", help=_help("cli.help.rank", lang),
+                               description=t("cli.help.rank", lang))
+    _scenario_options(rank, lang, ties=True, robustness=False)
+    rank.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                      help=_help("cli.help.rank_format", lang, "table"))
+
+    robust = commands.add_parser("robustness", help=_help("cli.help.robustness", lang),
+                                 description=t("cli.help.robustness", lang))
+    _scenario_options(robust, lang, ties=False, robustness=True)
+    robust.add_argument("--format", choices=["json"], default="json",
+                        help=_help("cli.help.robustness_format", lang, "json"))
+
+    report = commands.add_parser("report", help=_help("cli.help.report", lang),
+                                 description=t("cli.help.report", lang))
+    report.add_argument("--out", type=Path, required=True, metavar=t("cli.metavar.xlsx", lang),
+                        help=_help("cli.help.out", lang))
+    _scenario_options(report, lang, ties=True, robustness=True)
+
+    validate = commands.add_parser("validate", help=_help("cli.help.validate", lang),
+                                   description=t("cli.help.validate", lang))
+    validate.add_argument("file", type=Path, metavar=t("cli.metavar.file", lang),
+                          help=_help("cli.help.file", lang))
+    validate.add_argument("--format", choices=["auto", "matrix", "responses"], default="auto",
+                          dest="file_format", help=_help("cli.help.file_format", lang, "auto"))
+    _lang_option(validate, lang)
+
+    load = commands.add_parser("import", help=_help("cli.help.import", lang),
+                               description=t("cli.help.import", lang))
+    load.add_argument("file", type=Path, metavar=t("cli.metavar.file", lang),
+                      help=_help("cli.help.file", lang))
+    load.add_argument("--wave", required=True, metavar=t("cli.metavar.name", lang),
+                      help=_help("cli.help.new_wave", lang))
+    load.add_argument("--date", type=_date(lang), default=None,
+                      metavar=t("cli.metavar.date", lang), help=_help("cli.help.date", lang))
+    load.add_argument("--format", choices=["auto", "matrix", "responses"], default="auto",
+                      dest="file_format", help=_help("cli.help.file_format", lang, "auto"))
+    load.add_argument("--accept-warnings", action="store_true",
+                      help=_help("cli.help.accept_warnings", lang))
+    _lang_option(load, lang)
+    return parser
 
 
 def run_robustness(args: argparse.Namespace) -> int:
@@ -194,12 +331,9 @@ def run_report(args: argparse.Namespace) -> int:
         raise CliFailure(t("cli.report_suffix", lang, file=args.out))
     store, wave_slug, _ = _open_store(args, lang)
     try:
-        rule, tie_criteria = args.ties
-        scenario = Scenario(weights={**seed_weights(), **args.weights}, top=args.top, ties=rule,
-                            tie_criteria=tie_criteria, wave=wave_slug, spread=args.spread,
-                            draws=args.draws, seed=args.seed,
-                            quotas=tuple(dict.fromkeys(args.quota)))
+        scenario = _scenario(args, wave_slug, lang)
         selection = evaluate(store, scenario)
+        _check_picks(selection, lang)
         robustness = analyse(store, scenario) if scenario.total_weight else None
         wave = store.wave(wave_slug)
     finally:
@@ -208,13 +342,6 @@ def run_report(args: argparse.Namespace) -> int:
     args.out.write_bytes(build_report(selection, wave, robustness, link=link, lang=lang))
     print(t("cli.report_written", lang, file=args.out))
     return 0
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} non è una data AAAA-MM-GG") from None
 
 
 def _read_file(path: Path, lang: str = "it") -> bytes:
@@ -302,39 +429,81 @@ def _open_store(args: argparse.Namespace, lang: str) -> tuple[Store, str, list[s
     slugs = {w.slug for w in store.waves()}
     slug = wanted if wanted in slugs else slugify(wanted)
     if slug not in slugs:
-        names = ", ".join(w.name for w in store.waves())
-        raise StoreError(f"ondata {wanted!r} non trovata (disponibili: {names})")
+        names = ", ".join(f"{w.name} ({w.slug})" for w in store.waves())
+        store.close()
+        raise CliFailure(t("cli.wave_not_found", lang, value=wanted, names=names))
     return store, slug, []
+
+
+def _scenario(args: argparse.Namespace, wave: str, lang: Lang) -> Scenario:
+    """The scenario the options of rank and report describe."""
+    rule, tie_criteria = args.ties
+    if args.pick and rule is not TieRule.CHOICE:
+        raise CliFailure(t("cli.pick_without_choice", lang))
+    if len({q.kind for q in args.quota}) > 1:
+        raise CliFailure(t("cli.quota_kinds", lang, value=" ".join(q.code for q in args.quota)))
+    return Scenario(
+        weights={**seed_weights(), **args.weights}, top=args.top, ties=rule,
+        tie_criteria=tie_criteria, picks=tuple(dict.fromkeys(args.pick)), wave=wave,
+        quotas=tuple(dict.fromkeys(args.quota)), normalisation=Normalisation(args.norm),
+        **({"spread": args.spread, "draws": args.draws, "seed": args.seed}
+           if hasattr(args, "spread") else {}),
+    )
+
+
+def _check_picks(selection: Selection, lang: Lang) -> list[str]:
+    """Picks that name no entity stop the command; picks of entities not tied, a warning."""
+    picks = selection.scenario.picks
+    known = set(selection.table["entity_id"])
+    unknown = [p for p in picks if p not in known]
+    if unknown:
+        raise CliFailure(t("cli.pick_unknown", lang, value=", ".join(unknown)))
+    return [t("cli.pick_not_tied", lang, value=p) for p in picks
+            if p not in selection.ties.entity_ids]
 
 
 def selection_json(selection: Selection, warnings: list[str], lang: str) -> dict[str, object]:
     keys = list(criterion_keys())
     scenario = selection.scenario
     ties = selection.ties
+    names = selection.table.set_index("entity_id")["ente"]
+    quota = selection.quota
     return {
         "scenario": {
             "wave": scenario.wave,
             "weights": {k: _number(w) for k, w in scenario.weights.items()},
+            "shares": scenario.shares(),
             "top": scenario.top,
             "ties": scenario.ties_label(),
+            "picks": list(scenario.picks),
             "quotas": [q.code for q in scenario.quotas],
+            "normalisation": str(scenario.normalisation),
         },
         "ties": {
             "at_cutoff": ties.at_cutoff,
             "outcome": ties.outcome,
             "score": ties.score,
-            "entities": [
-                selection.table.set_index("entity_id").at[i, "ente"] for i in ties.entity_ids
-            ],
+            "entities": [names[i] for i in ties.entity_ids],
             "ranks": [ties.first_rank, ties.last_rank] if ties.at_cutoff else [],
             "selected": selection.n_selected,
             "explanation": tie_sentence(selection, lang),
         },
+        "quotas": None if quota is None else {
+            "feasible": quota.feasible,
+            "displaced": [{"ente": names[e], "quota": q.code if q else None}
+                          for e, q in quota.displaced],
+            "promoted": [{"ente": names[e], "quota": q.code} for e, q in quota.promoted],
+            "exceeded": [{"quota": q.code, "count": n} for q, n in quota.exceeded],
+            "explanation": quota_sentences(selection, lang, with_tie=False),
+        },
         "ranking": [
             {
                 "rank": int(row["rank"]),
+                "entity_id": row["entity_id"],
                 "ente": row["ente"],
                 "score": _number(row["score"]),
+                "seed_rank": int(row["seed_rank"]),
+                "rank_change": int(row["rank_change"]),
                 "selected": bool(row["selected"]),
                 "tied_at_cutoff": bool(row["tied_at_cutoff"]),
                 "contributions": {k: _number(row[k]) for k in keys},
@@ -349,46 +518,79 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _table_text(selection: Selection) -> str:
-    lines = [f"{'pos':>4}  {'ente':<55} {'punteggio':>10}  sel  pari"]
-    for _, row in selection.table.iterrows():
-        lines.append(
-            f"{int(row['rank']):>4}  {row['ente'][:55]:<55} {_number(row['score'])!s:>10}  "
-            f"{'sì' if row['selected'] else '-':<3}  {'=' if row['tied_at_cutoff'] else ''}"
-        )
-    return "\n".join(lines)
+def _change(value: int) -> str:
+    """The rank change as the page shows it: ↑ 2, ↓ 1, =."""
+    return f"↑ {value}" if value > 0 else f"↓ {-value}" if value < 0 else "="
+
+
+def _table_text(selection: Selection, lang: Lang) -> str:
+    """The ranking as the page's table shows it, scores rounded alike."""
+    decimals = score_decimals(selection)
+    headers = [t("table.rank", lang), t("table.change", lang), t("table.entity", lang),
+               t("table.score", lang), t("table.selected", lang), t("table.tied", lang)]
+    rows = [[str(int(row["rank"])), _change(int(row["rank_change"])), row["ente"],
+             fmt_number(float(row["score"]), lang, decimals),
+             "✔" if row["selected"] else "", "=" if row["tied_at_cutoff"] else ""]
+            for _, row in selection.table.iterrows()]
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    widths[2] = min(widths[2], 55)
+    right = {0, 3}
+
+    def line(cells: list[str]) -> str:
+        parts = [cell[:widths[i]].rjust(widths[i]) if i in right else
+                 cell[:widths[i]].ljust(widths[i]) for i, cell in enumerate(cells)]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join(line(cells) for cells in [headers, *rows])
 
 
 def _csv_text(selection: Selection) -> str:
     keys = list(criterion_keys())
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["rank", "ente", "score", "selected", "tied_at_cutoff", *keys])
+    writer.writerow(["rank", "entity_id", "ente", "score", "seed_rank", "rank_change",
+                     "selected", "tied_at_cutoff", *keys])
     for _, row in selection.table.iterrows():
-        writer.writerow([int(row["rank"]), row["ente"], _number(row["score"]),
+        writer.writerow([int(row["rank"]), row["entity_id"], row["ente"], _number(row["score"]),
+                         int(row["seed_rank"]), int(row["rank_change"]),
                          bool(row["selected"]), bool(row["tied_at_cutoff"]),
                          *(_number(row[k]) for k in keys)])
     return out.getvalue()
+
+
+def _normalisation_warning(store: Store, selection: Selection, lang: Lang) -> list[str]:
+    """With normalised points: who enters and who leaves against the raw points."""
+    scenario = selection.scenario
+    if scenario.normalisation is Normalisation.RAW:
+        return []
+    raw = evaluate(store, replace(scenario, normalisation=Normalisation.RAW))
+    names = selection.table.set_index("entity_id")["ente"].map(short_name)
+    now, before = set(selection.selected_ids), set(raw.selected_ids)
+    ids = selection.table["entity_id"]
+    entered = ", ".join(names[e] for e in ids if e in now - before) or "—"
+    left = ", ".join(names[e] for e in ids if e in before - now) or "—"
+    return [t("cli.normalisation_diff", lang, entered=entered, left=left,
+              method=t(f"sidebar.normalisation_{scenario.normalisation}", lang))]
 
 
 def run_rank(args: argparse.Namespace) -> int:
     lang = normalise_lang(args.lang)
     store, wave, warnings = _open_store(args, lang)
     try:
-        rule, tie_criteria = args.ties
-        if len({q.kind for q in args.quota}) > 1:
-            raise CliFailure(t("params.bad_quota", lang, value=" ".join(
-                q.code for q in args.quota)))
-        scenario = Scenario(
-            weights={**seed_weights(), **args.weights}, top=args.top, ties=rule,
-            tie_criteria=tie_criteria, wave=wave, quotas=tuple(dict.fromkeys(args.quota)),
-        )
+        scenario = _scenario(args, wave, lang)
         selection = evaluate(store, scenario)
+        warnings = warnings + _check_picks(selection, lang)
+        warnings += _normalisation_warning(store, selection, lang)
     finally:
         store.close()
-    warnings = warnings + [note_text(n, lang) for n in selection.notes]
+    warnings += [note_text(n, lang) for n in selection.notes]
+    warnings += quota_sentences(selection, lang, with_tie=False)
+    if scenario.quotas:
+        warnings.insert(0, t("report.quotas", lang) + ": " + "; ".join(
+            quota_text(q, lang) for q in scenario.quotas))
+    sentence = tie_sentence(selection, lang)
     if selection.ties.at_cutoff or selection.all_weights_zero:
-        warnings.append(tie_sentence(selection, lang))
+        warnings.append(sentence)
     if args.format == "json":
         print(json.dumps(selection_json(selection, warnings, lang), ensure_ascii=False, indent=2))
     elif args.format == "csv":
@@ -396,11 +598,11 @@ def run_rank(args: argparse.Namespace) -> int:
         for warning in warnings:
             print(warning, file=sys.stderr)
     else:
-        print(_table_text(selection))
+        print(_table_text(selection, lang))
         print()
-        print(tie_sentence(selection, lang))
+        print(sentence)
         for warning in warnings:
-            if warning != tie_sentence(selection, lang):
+            if warning != sentence:
                 print(f"! {warning}")
     return 0
 
@@ -410,13 +612,44 @@ class CliFailure(RuntimeError):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run one command; bad arguments exit with status 2 and a message in ``--lang``."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    lang = argv_lang(arguments)
+    with _argparse_in(lang):
+        args = build_parser(lang).parse_args(arguments)
+    args.lang = lang  # also when --lang came before the command
     commands = {"rank": run_rank, "robustness": run_robustness, "report": run_report,
                 "validate": run_validate, "import": run_import}
     failure_status = 2 if args.command in ("rank", "robustness", "report") else 1
     try:
         return commands[args.command](args)
-    except (StoreError, CliFailure) as error:
+    except CliFailure as error:
         print(str(error), file=sys.stderr)
         return failure_status
+    except StoreError as error:
+        print(t("store.unavailable", lang, detail=str(error)), file=sys.stderr)
+        return failure_status
+    except BrokenPipeError:
+        raise  # the reader has gone: run() ends quietly
+    except Exception as error:  # a message, never a traceback
+        if os.environ.get(DEBUG_ENV_VAR):
+            raise
+        print(t("cli.unexpected", lang, error=f"{type(error).__name__}: {error}",
+                env=DEBUG_ENV_VAR), file=sys.stderr)
+        return 1
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """:func:`main` for ``python -m metrodigital``: a reader that closes the pipe early
+    (``| head``) or Ctrl-C end the command quietly."""
+    try:
+        status = main(argv)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit: point it at nothing
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command a pipe ended
+    except KeyboardInterrupt:
+        return 130

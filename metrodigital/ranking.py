@@ -94,6 +94,14 @@ class Selection:
         return self.scenario.total_weight == 0
 
 
+def score_decimals(selection: Selection) -> int:
+    """Decimals the ranking is shown with: none when every score and contribution is a
+    whole number (raw points, whole weights), else 2. Pages, CLI and report agree."""
+    keys = list(selection.points.columns)
+    values = selection.table[["score", *keys]].to_numpy(dtype=float)
+    return 0 if bool(np.all(values == np.round(values))) else 2
+
+
 def section_maxima() -> dict[str, float]:
     """The most points each criterion can give, from the questionnaire definition."""
     questionnaire = default_questionnaire()

@@ -28,15 +28,18 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
 def test_json_has_the_documented_shape_and_the_tie(capsys: pytest.CaptureFixture[str]) -> None:
     out = run_json(capsys)
     assert set(out) >= {"scenario", "ranking", "warnings"}
+    shares = {k: w / 29 for k, w in seed_weights().items()}
     assert out["scenario"] == {"wave": "metrodigital-2023", "weights": seed_weights(),
-                               "top": 12, "ties": "all", "quotas": []}
+                               "shares": pytest.approx(shares), "top": 12, "ties": "all",
+                               "picks": [], "quotas": [], "normalisation": "raw"}
     ranking = out["ranking"]
     assert len(ranking) == 36
-    assert set(ranking[0]) == {"rank", "ente", "score", "selected", "tied_at_cutoff",
-                               "contributions"}
+    assert set(ranking[0]) == {"rank", "entity_id", "ente", "score", "seed_rank",
+                               "rank_change", "selected", "tied_at_cutoff", "contributions"}
     assert ranking[0] == {
-        "rank": 1, "ente": "Unione dei Comuni Nord Est Torino", "score": 252, "selected": True,
-        "tied_at_cutoff": False,
+        "rank": 1, "entity_id": "unione-nord-est-torino",
+        "ente": "Unione dei Comuni Nord Est Torino", "score": 252, "seed_rank": 1,
+        "rank_change": 0, "selected": True, "tied_at_cutoff": False,
         "contributions": {"anagrafica": 6, "infrastrutture": 30, "organizzazione": 24,
                           "servizi": 145, "pnrr": 15, "dati": 15, "conclusione": 5,
                           "popolazione": 12},
@@ -130,7 +133,7 @@ def test_bad_arguments_exit_2_with_a_message(capsys: pytest.CaptureFixture[str],
 
 def test_unknown_wave_and_missing_file_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rank", "--wave", "non-esiste"]) == 2
-    assert "non trovata" in capsys.readouterr().err
+    assert "L'ondata «non-esiste» non c'è nel database" in capsys.readouterr().err
     assert main(["rank", "--data", "/non/esiste.csv"]) == 2
     assert "file non trovato" in capsys.readouterr().err
 
@@ -139,8 +142,9 @@ def test_csv_and_table_formats_carry_the_tie_status(capsys: pytest.CaptureFixtur
     assert main(["rank", "--format", "csv"]) == 0
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
-    assert lines[0].startswith("rank,ente,score,selected,tied_at_cutoff,")
-    assert "11,Comune di Mazzè,193,True,True" in lines[11]
+    assert lines[0].startswith("rank,entity_id,ente,score,seed_rank,rank_change,selected,"
+                               "tied_at_cutoff,")
+    assert "11,mazze,Comune di Mazzè,193,11,0,True,True" in lines[11]
     assert "Pareggio al taglio" in captured.err
     assert main(["rank", "--lang", "en"]) == 0
     assert "Tie at the cut-off" in capsys.readouterr().out
@@ -276,3 +280,114 @@ def test_rank_with_a_quota(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Comune di Albiano d'Ivrea" in selected  # 19 points on Servizi, the most of the three
     with pytest.raises(SystemExit):
         main(["rank", "--quota", "pop1=2"])
+
+
+# -- help and messages: one language each, every option described, defaults shown ---------
+COMMANDS = ["rank", "robustness", "report", "validate", "import"]
+# words only argparse's English or only the Italian catalogue would write
+ENGLISH_ONLY = ["usage:", "options:", "show this help", "default:", "error:", "argument "]
+ITALIAN_ONLY = ["uso:", "opzioni:", "mostra questo aiuto", "predefinito:", "errore:",
+                "argomento "]
+
+
+def help_text(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--help"])
+    assert exit_info.value.code == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_is_in_one_language_and_describes_every_option(
+        capsys: pytest.CaptureFixture[str], command: str, lang: str) -> None:
+    from metrodigital.cli import argv_lang, build_parser
+
+    text = help_text(capsys, command, "--lang", lang)
+    for word in (ITALIAN_ONLY if lang == "en" else ENGLISH_ONLY):
+        assert word not in text, (word, text)
+    parser = build_parser(argv_lang(["--lang", lang]))
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]  # type: ignore[attr-defined]
+    for action in sub._actions:
+        assert action.help, (command, action.option_strings or action.dest)
+        if action.default not in (None, [], {}, False, "==SUPPRESS==") and action.option_strings:
+            assert action.option_strings[0] in text
+            assert ("predefinito:" if lang == "it" else "default:") in action.help
+    default_top = "(predefinito: 12)" if lang == "it" else "(default: 12)"
+    if command in ("rank", "robustness", "report"):
+        assert default_top in " ".join(text.split())
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+@pytest.mark.parametrize("args", [
+    ["rank", "--top", "x"], ["rank", "--weights", "nope=1"], ["rank", "--ties", "random"],
+    ["rank", "--quota", "pop1=2"], ["rank", "--format", "pdf"], ["report"],
+    ["import", "f.csv", "--wave", "w", "--date", "2025-13-01"], ["rnak"],
+])
+def test_bad_arguments_are_refused_in_the_chosen_language(
+        capsys: pytest.CaptureFixture[str], args: list[str], lang: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args, "--lang", lang])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    for word in (ITALIAN_ONLY if lang == "en" else ENGLISH_ONLY):
+        assert word not in err, (word, err)
+    assert ("errore:" if lang == "it" else "error:") in err
+
+
+def test_lang_before_the_command_counts_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--lang", "en", "rank", "--top", "3"]) == 0
+    assert "No tie across the cut-off" in capsys.readouterr().out
+
+
+def test_ties_take_the_criteria_codes_of_weights(capsys: pytest.CaptureFixture[str]) -> None:
+    by_code = run_json(capsys, "--ties", "criteria:ser,inf", "--weights", "ser=4")
+    by_key = run_json(capsys, "--ties", "criteria:servizi,infrastrutture",
+                      "--weights", "servizi=4")
+    assert by_code == by_key
+    assert by_code["scenario"]["ties"] == "criteria:servizi,infrastrutture"
+
+
+def test_normalisation_and_picks_give_the_numbers_the_ui_gives(
+        capsys: pytest.CaptureFixture[str], store: Store) -> None:
+    from metrodigital.scenario import Normalisation, TieRule
+
+    out = run_json(capsys, "--norm", "share", "--top", "10")
+    expected = evaluate(store, Scenario(normalisation=Normalisation.SHARE, top=10)).table
+    assert [r["score"] for r in out["ranking"]] == pytest.approx(expected["score"].tolist())
+    assert [r["rank_change"] for r in out["ranking"]] == expected["rank_change"].tolist()
+    assert [r["selected"] for r in out["ranking"]] == expected["selected"].tolist()
+    assert any("rispetto ai punti grezzi entrano" in w for w in out["warnings"])
+    picked = run_json(capsys, "--ties", "choice", "--pick", "mazze",
+                      "--pick", "albiano-d-ivrea")
+    ui = evaluate(store, Scenario(ties=TieRule.CHOICE, picks=("mazze", "albiano-d-ivrea")))
+    assert picked["ties"]["outcome"] == ui.ties.outcome == "chosen"
+    assert [r["entity_id"] for r in picked["ranking"] if r["selected"]] == ui.selected_ids
+    assert "mazze" in ui.selected_ids and "sant-ambrogio-di-torino" not in ui.selected_ids
+    assert main(["rank", "--pick", "mazze"]) == 2  # a pick needs the rule "choice"
+    assert "--pick vale solo con --ties choice" in capsys.readouterr().err
+    assert main(["rank", "--ties", "choice", "--pick", "nessuno"]) == 2
+    assert "nessuno non è l'identificativo" in capsys.readouterr().err
+
+
+def test_table_rounds_scores_as_the_page_does(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rank", "--norm", "minmax", "--lang", "en"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["Rank", "Change", "Entity"]
+    first = lines[1].split()
+    assert first[-2].count(".") == 1 and len(first[-2].split(".")[1]) == 2  # 2 decimals
+    assert main(["rank"]) == 0
+    row = capsys.readouterr().out.splitlines()[1]
+    assert row.split()[-2:] == ["252", "✔"]
+
+
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(tmp_path: Path) -> None:
+    """``rank | head -1``: the reader goes away before the output is written."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "metrodigital", "rank", "--format", "json"], cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_cli_env(tmp_path))
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # nobody reads any more
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141
+    assert err == ""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -237,3 +242,45 @@ def test_matrix_page_opens_with_the_readme_quota_link() -> None:
     assert "Mazzè, Sant'Ambrogio di Torino e Albiano d'Ivrea" in body
     selected = next(str(m.value) for m in app.metric if m.label == "Enti selezionati")
     assert selected == "13"
+
+
+CLI_RULES = {
+    "all": ["--ties", "all"],
+    "criteria": ["--ties", "criteria:ser"],
+    "choice": ["--ties", "choice"],
+    "choice_picked": ["--ties", "choice", "--pick", "mazze"],
+}
+
+
+@pytest.mark.parametrize("rule", list(RULES))
+@pytest.mark.parametrize("case", list(QUOTA_CASES))
+def test_every_quota_kind_with_every_tie_rule_through_the_cli(
+        capsys: pytest.CaptureFixture[str], store: Store, case: str, rule: str) -> None:
+    from metrodigital.cli import main
+
+    assert main(["rank", "--quota", QUOTA_CASES[case], *CLI_RULES[rule], "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    quota = parse_quota(QUOTA_CASES[case])
+    expected = evaluate(store, Scenario(quotas=(quota,), **RULES[rule]))  # type: ignore[arg-type]
+    assert [r["entity_id"] for r in out["ranking"] if r["selected"]] == expected.selected_ids
+    assert out["ties"]["outcome"] == expected.ties.outcome
+    assert out["quotas"]["feasible"] == (case != "infeasible")
+    for lang in ("it", "en"):  # the table too, in both languages
+        assert main(["rank", "--quota", QUOTA_CASES[case], *CLI_RULES[rule],
+                     "--lang", lang]) == 0
+        assert tie_sentence(expected, lang) in capsys.readouterr().out
+
+
+def test_the_readme_quota_example_runs_as_a_program(tmp_path: Path) -> None:
+    env = {**os.environ, "METRODIGITAL_DB": str(tmp_path / "cli.duckdb")}
+    outputs = []
+    for args, status in ((["rank", "--quota", "zona9<=3"], 0),
+                         (["rank", "--quota", "zona9<=3", "--quota", "pop1>=2"], 2)):
+        result = subprocess.run([sys.executable, "-m", "metrodigital", *args], cwd=PROJECT_DIR,
+                                capture_output=True, text=True, check=False, timeout=120,
+                                env=env)
+        assert "Traceback" not in result.stderr + result.stdout
+        assert result.returncode == status, result.stderr
+        outputs.append(result)
+    assert "Mazzè, Sant'Ambrogio di Torino e Albiano d'Ivrea" in outputs[0].stdout
+    assert "un solo tipo di quota per volta" in outputs[1].stderr
