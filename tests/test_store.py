@@ -6,10 +6,12 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
 from metrodigital.criteria import criterion_keys, seed_weights
+from metrodigital.paths import DATA_DIR
 from metrodigital.ranking import rank
 from metrodigital.store import (
     SCHEMA_VERSION,
@@ -18,6 +20,7 @@ from metrodigital.store import (
     Store,
     StoreError,
     entity_id_for,
+    read_seed_matrix,
 )
 
 
@@ -163,3 +166,179 @@ def test_only_known_normalisations_reach_the_query(store: Store) -> None:
     with pytest.raises(ValueError, match="normalisation"):
         store.ranked(SEED_WAVE_SLUG, seed_weights(), "points); DROP TABLE points; --")
     assert counts(store)["points"] == 36 * 8
+
+
+# --------------------------------------------------------------------------- hostile conditions
+
+def _seed_file(tmp_path: Path) -> Path:
+    path = tmp_path / "md.duckdb"
+    Store(path).close()
+    return path
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "zeros"])
+def test_a_damaged_database_file_is_a_clear_message_without_its_folder(
+        tmp_path: Path, damage: str) -> None:
+    path = _seed_file(tmp_path)
+    data = path.read_bytes()
+    path.write_bytes({"truncated": data[: len(data) // 3], "garbage": b"not a database " * 500,
+                      "zeros": bytes(len(data))}[damage])
+    with pytest.raises(StoreError) as caught:
+        Store(path)
+    error = caught.value
+    assert str(tmp_path) not in str(error)
+    assert error.message("en").startswith("The database file “md.duckdb” is damaged") or \
+        error.message("en").startswith("The database “md.duckdb” cannot be opened")
+    assert "Traceback" not in error.message("it")
+
+
+def test_a_read_only_location_opens_the_database_for_viewing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import metrodigital.store as store_module
+
+    path = _seed_file(tmp_path)
+    monkeypatch.setattr(store_module, "_writable", lambda location: False)
+    with Store(path) as viewer:
+        assert viewer.read_only
+        assert viewer.fallback_reason == "store.read_only_location"
+        assert [w.slug for w in viewer.waves()] == [SEED_WAVE_SLUG]
+        assert len(viewer.ranked(SEED_WAVE_SLUG, seed_weights())) == 36
+        with pytest.raises(StoreError) as caught:
+            viewer.delete_wave(SEED_WAVE_SLUG)
+        with pytest.raises(StoreError) as caught:
+            viewer.save_mapping("layout", {"A": "ente"})
+        assert caught.value.code == "store.read_only"
+        assert "sola lettura" in str(caught.value)
+
+
+def test_with_no_database_and_a_folder_nobody_may_write_the_source_is_served(
+        tmp_path: Path) -> None:
+    with Store("/proc/metrodigital/md.duckdb") as viewer:  # /proc: no folder can be made
+        assert viewer.read_only
+        assert [w.slug for w in viewer.waves()] == [SEED_WAVE_SLUG]
+
+
+def test_an_immutable_database_file_opens_read_only(tmp_path: Path) -> None:
+    """A real read-only file (chattr +i also stops root), where the filesystem allows it."""
+    import subprocess
+
+    path = _seed_file(tmp_path)
+    if subprocess.run(["chattr", "+i", str(path), str(tmp_path)], capture_output=True,
+                      check=False).returncode:
+        pytest.skip("chattr +i is not available on this filesystem")
+    try:
+        with Store(path) as viewer:
+            assert viewer.read_only
+            assert viewer.has_wave(SEED_WAVE_SLUG)
+    finally:
+        subprocess.run(["chattr", "-i", str(path), str(tmp_path)], check=False)
+
+
+def test_a_write_that_fails_half_way_leaves_nothing_behind(store: Store) -> None:
+    """A full disk, simulated: DuckDB fails while the points are being written."""
+    before = [store.cursor().execute(f"SELECT count(*) FROM {table}").fetchone()
+              for table in ("waves", "entities", "wave_entities", "points")]
+    original = store.cursor
+
+    class DiskFull:
+        def __init__(self) -> None:
+            self.inner = original()
+
+        def execute(self, query: str, *args: object):
+            if query.startswith("INSERT INTO points"):
+                raise duckdb.IOException("IO Error: No space left on device")
+            return self.inner.execute(query, *args)
+
+        def __getattr__(self, name: str):
+            return getattr(self.inner, name)
+
+    matrix = read_seed_matrix(DATA_DIR / "seed_matrix.csv")
+    store.cursor = DiskFull  # type: ignore[method-assign]
+    try:
+        with pytest.raises(StoreError) as caught:
+            store.publish_matrix_wave(name="Disco pieno", matrix=matrix, survey_date=None,
+                                      source_file="x.csv", sha256="0" * 64, uploaded_by="t")
+    finally:
+        store.cursor = original  # type: ignore[method-assign]
+    assert caught.value.code == "store.write_failed"
+    assert caught.value.message("en").startswith("Writing to the database failed (IOException")
+    after = [store.cursor().execute(f"SELECT count(*) FROM {table}").fetchone()
+             for table in ("waves", "entities", "wave_entities", "points")]
+    assert after == before
+    assert not store.has_wave("disco-pieno")
+
+
+def test_a_failing_commit_is_rolled_back_too(store: Store) -> None:
+    original = store.cursor
+
+    class CommitFails:
+        def __init__(self) -> None:
+            self.inner = original()
+
+        def execute(self, query: str, *args: object):
+            if query == "COMMIT":
+                raise duckdb.IOException("IO Error: could not fsync")
+            return self.inner.execute(query, *args)
+
+        def __getattr__(self, name: str):
+            return getattr(self.inner, name)
+
+    matrix = read_seed_matrix(DATA_DIR / "seed_matrix.csv")
+    store.cursor = CommitFails  # type: ignore[method-assign]
+    try:
+        with pytest.raises(StoreError):
+            store.publish_matrix_wave(name="Commit", matrix=matrix, survey_date=None,
+                                      source_file="x.csv", sha256="0" * 64, uploaded_by="t")
+    finally:
+        store.cursor = original  # type: ignore[method-assign]
+    assert not store.has_wave("commit")
+    store.cursor().execute("SELECT 1")  # no transaction left open
+
+
+def test_two_editors_publishing_one_name_at_once_get_one_wave_and_a_clear_refusal(
+        tmp_path: Path) -> None:
+    path = _seed_file(tmp_path)
+    matrix = read_seed_matrix(DATA_DIR / "seed_matrix.csv")
+    outcomes: list[object] = []
+    with Store(path) as shared:
+        barrier = threading.Barrier(2)
+
+        def editor(who: str) -> None:
+            barrier.wait()
+            try:
+                outcomes.append(shared.publish_matrix_wave(
+                    name="Ondata contesa", matrix=matrix, survey_date=None, source_file="x.csv",
+                    sha256=who * 64, uploaded_by=who))
+            except StoreError as refused:
+                outcomes.append(refused)
+
+        threads = [threading.Thread(target=editor, args=(who,)) for who in "ab"]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        refused = [o for o in outcomes if isinstance(o, StoreError)]
+        assert len(refused) == 1 and refused[0].code == "store.wave_exists"
+        assert "Esiste già un'ondata «Ondata contesa»" in str(refused[0])
+        assert [w.name for w in shared.waves()].count("Ondata contesa") == 1
+
+
+def test_two_rows_with_one_entity_key_are_refused_before_any_write(store: Store) -> None:
+    matrix = small_matrix(["Comune di Rivalba", "Rivalba", "Lemie"])
+    with pytest.raises(StoreError) as caught:
+        store.publish_matrix_wave(name="Doppia", matrix=matrix, survey_date=None,
+                                  source_file="x.csv", sha256="0" * 64, uploaded_by="t")
+    assert caught.value.code == "store.duplicate_entity"
+    assert not store.has_wave("doppia")
+
+
+def test_names_without_latin_letters_have_stable_non_empty_ids() -> None:
+    assert entity_id_for("東京") == entity_id_for(" 東京 ")
+    assert entity_id_for("東京").startswith("ente-")
+    assert entity_id_for("東京") != entity_id_for("Москва")
+
+
+def test_the_generation_changes_with_every_write(store: Store) -> None:
+    before = store.generation
+    store.save_mapping("layout", {"A": "ente"})
+    assert store.generation > before
