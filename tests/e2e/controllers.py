@@ -121,3 +121,33 @@ class AppPage:
     def expect_metric(self, label: str, value: str) -> None:
         metric = self.page.get_by_test_id("stMetric").filter(has_text=label).first
         expect(metric.get_by_test_id("stMetricValue")).to_have_text(re.compile(f"^{value}$"))
+
+    # -- the scenario's controls, read as a user sees them ---------------------------
+    def radio_choice(self, label: str) -> str:
+        """The option shown as chosen in the radio group ``label`` ("" when none is)."""
+        group = self.page.get_by_test_id("stRadio").filter(has_text=label).first
+        chosen = group.locator("input:checked")
+        if not chosen.count():
+            return ""
+        return str(chosen.first.evaluate("e => e.closest('label').innerText")).strip()
+
+    def multiselect_values(self, label: str) -> list[str]:
+        box = self.page.get_by_test_id("stMultiSelect").filter(has_text=label).first
+        tags = box.locator(".react-aria-ComboBox [data-tag]")
+        return [tag.strip() for tag in tags.all_inner_texts()]
+
+    def selectbox_value(self, label: str) -> str:
+        box = self.page.get_by_test_id("stSelectbox").filter(has_text=label).first
+        return box.locator("input[role='combobox']").input_value().strip()
+
+    def sidebar_buttons(self, prefix: str) -> list[str]:
+        buttons = self.page.get_by_test_id("stSidebar").get_by_role("button")
+        # a button's text starts with its icon's name ("close"), on a line of its own
+        texts = [b.strip().splitlines()[-1].strip() for b in buttons.all_inner_texts()
+                 if b.strip()]
+        return [text for text in texts if text.startswith(prefix)]
+
+    def switch_language(self, name: str) -> None:
+        """Click "Italiano" or "English" and wait for the page in that language."""
+        self.page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
+        wait_for_app_run(self.page)

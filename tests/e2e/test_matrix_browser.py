@@ -3,14 +3,119 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
+import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
+from metrodigital.paths import DATA_DIR
+from metrodigital.store import Store, read_seed_matrix
 from tests.e2e.conftest import screenshot
 from tests.e2e.controllers import AppPage, wait_for_app_run
 from tests.e2e.server import PROJECT_DIR, streamlit_server
+
+BIG = "prova-grande"  # a second wave of 40 entities: the source's 36 and 4 more
+
+
+@pytest.fixture(scope="module")
+def two_waves_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server whose store holds the source's wave and a bigger one."""
+    db = tmp_path_factory.mktemp("e2e-waves") / "app.duckdb"
+    matrix = read_seed_matrix(DATA_DIR / "seed_matrix.csv").drop(
+        columns=["entity_id", "punteggio_finale"], errors="ignore")
+    extra = matrix.head(4).copy()
+    extra["ente"] = [f"Comune di Prova {i}" for i in range(4)]
+    with Store(db) as store:
+        store.publish_matrix_wave(
+            name="Prova grande", matrix=pd.concat([matrix, extra], ignore_index=True),
+            survey_date=None, source_file="prova.csv", sha256="0" * 64, uploaded_by="test")
+    with streamlit_server(PROJECT_DIR / "app.py", db) as url:
+        yield url
+
+
+LABELS = {
+    "it": {"wave": "Ondata di questionari", "ser": "Servizi", "pop": "Popolazione",
+           "n": "Enti da selezionare (N)", "norm": "Normalizzazione dei punti",
+           "tie": "Pareggi al taglio", "tiek": "Criteri di spareggio", "quotas": "Togli:",
+           "pick": "Scegli 2 enti"},
+    "en": {"wave": "Questionnaire wave", "ser": "Services", "pop": "Population",
+           "n": "Entities to select (N)", "norm": "Points normalisation",
+           "tie": "Ties at the cut-off", "tiek": "Tie-break criteria", "quotas": "Remove:",
+           "pick": "Choose 2 of the entities"},
+}
+
+
+def controls(app: AppPage, lang: str) -> dict[str, object]:
+    """What every scenario control shows, in the words of ``lang``."""
+    label = LABELS[lang]
+    return {
+        "wave": app.selectbox_value(label["wave"]),
+        "ser": app.slider_value(label["ser"]), "pop": app.slider_value(label["pop"]),
+        "n": app.slider_value(label["n"]),
+        "norm": app.radio_choice(label["norm"]), "tie": app.radio_choice(label["tie"]),
+        "tiek": app.multiselect_values(label["tiek"]),
+        "quotas": app.sidebar_buttons(label["quotas"]),
+    }
+
+
+def test_every_control_keeps_its_value_across_a_language_switch(
+    page: Page, two_waves_url: str
+) -> None:
+    """Issue: with a normalisation or tie rule other than the default, clicking English
+    blanked those radios and the next touch reset them and dropped them from the link."""
+    query = ("?ser=3&pop=7&n=20&tie=criteria&tiek=inf&tiek=ser&wave=prova-grande"
+             "&norm=share&q=pop1%3E%3D2")
+    app = AppPage(page).open(f"{two_waves_url}/{query}")
+    italian = controls(app, "it")
+    assert italian == {
+        "wave": "Prova grande", "ser": 3, "pop": 7, "n": 20,
+        "norm": "Quota del massimo della sezione", "tie": "Spareggio per criteri",
+        "tiek": ["Infrastrutture", "Servizi"],
+        "quotas": ["Togli: almeno 2 enti della classe 1 (meno di 1.250 abitanti)"]}
+    url = page.url
+    app.switch_language("English")
+    expect(page.locator("h1").first).to_have_text("Prioritisation matrix")
+    assert controls(app, "en") == {
+        "wave": "Prova grande", "ser": 3, "pop": 7, "n": 20,
+        "norm": "Share of the section's maximum", "tie": "Break ties by criteria",
+        "tiek": ["Infrastructure", "Services"],
+        "quotas": ["Remove: at least 2 entities of class 1 (under 1,250 residents)"]}
+    assert page.url == url + "&lang=en"
+    screenshot(page, "matrix-english-scenario")
+    app.switch_language("Italiano")
+    expect(page.locator("h1").first).to_have_text("Matrice di prioritizzazione")
+    assert controls(app, "it") == italian
+    assert page.url == url
+    # the next touch (a control that reruns the whole page) keeps everything too
+    app.record_runs()
+    n = app.slider("Enti da selezionare (N)")
+    n.focus()
+    app.press_and_wait(n, "ArrowRight")
+    app.press_and_wait(n, "ArrowLeft")
+    page.get_by_test_id("stSidebar").get_by_text("Min–max tra gli enti").click()
+    wait_for_app_run(page)
+    page.get_by_test_id("stSidebar").get_by_text("Quota del massimo della sezione").click()
+    wait_for_app_run(page)
+    assert controls(app, "it") == italian
+    expect(page).to_have_url(url)
+
+
+def test_picks_among_the_tied_survive_a_language_switch(page: Page, app_url: str) -> None:
+    url = f"{app_url}/?tie=choice&pick=mazze&pick=albiano-d-ivrea"
+    app = AppPage(page).open(url)
+    assert app.multiselect_values("Scegli 2 enti") == ["Mazzè", "Albiano d'Ivrea"]
+    app.switch_language("English")
+    expect(page.locator("h1").first).to_have_text("Prioritisation matrix")
+    assert app.multiselect_values("Choose 2 of the entities") == ["Mazzè", "Albiano d'Ivrea"]
+    assert app.radio_choice("Ties at the cut-off") == "I choose among the tied"
+    app.switch_language("Italiano")
+    expect(page.locator("h1").first).to_have_text("Matrice di prioritizzazione")
+    assert app.multiselect_values("Scegli 2 enti") == ["Mazzè", "Albiano d'Ivrea"]
+    assert app.radio_choice("Pareggi al taglio") == "Scelgo io tra i pari merito"
+    assert page.url == url
 
 
 def test_keyboard_on_a_slider_reranks_and_the_link_reopens_the_scenario(
