@@ -20,10 +20,8 @@ from tests.e2e.server import PROJECT_DIR, streamlit_server
 BIG = "prova-grande"  # a second wave of 40 entities: the source's 36 and 4 more
 
 
-@pytest.fixture(scope="module")
-def two_waves_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def two_waves_server(db: Path) -> Iterator[str]:
     """A server whose store holds the source's wave and a bigger one."""
-    db = tmp_path_factory.mktemp("e2e-waves") / "app.duckdb"
     matrix = read_seed_matrix(DATA_DIR / "seed_matrix.csv").drop(
         columns=["entity_id", "punteggio_finale"], errors="ignore")
     extra = matrix.head(4).copy()
@@ -34,6 +32,11 @@ def two_waves_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             survey_date=None, source_file="prova.csv", sha256="0" * 64, uploaded_by="test")
     with streamlit_server(PROJECT_DIR / "app.py", db) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def two_waves_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from two_waves_server(tmp_path_factory.mktemp("e2e-waves") / "app.duckdb")
 
 
 LABELS = {
@@ -255,3 +258,40 @@ def test_robustness_page_in_chromium(page: Page, app_url: str) -> None:
     report = load_workbook(io.BytesIO(Path(download_info.value.path()).read_bytes()))
     assert download_info.value.suggested_filename == "metrodigital-metrodigital-2023.xlsx"
     assert report.sheetnames == ["Parametri", "Graduatoria", "Selezione", "Robustezza"]
+
+
+def test_a_viewer_whose_wave_is_deleted_is_told_and_sees_the_sources_wave(
+    page: Page, browser: Browser, tmp_path: Path
+) -> None:
+    """Issue: a viewer moving a slider after their wave was deleted got a KeyError until a
+    full rerun. Now the page says so, shows the source's wave and keeps N (whose maximum
+    goes from 40 to 36)."""
+    for url in two_waves_server(tmp_path / "app.duckdb"):
+        viewer_context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        try:
+            viewer = AppPage(viewer_context.new_page()).open(f"{url}/?wave={BIG}&ser=3&n=20")
+            viewer.expect_metric("N richiesto", "20")
+            editor = AppPage(page).open(f"{url}/Carica")
+            page.get_by_text("Confermo: eliminare definitivamente").click()
+            page.get_by_role("button", name="Elimina", exact=True).click()
+            wait_for_app_run(page)
+            expect(page.get_by_text("Confermo: eliminare definitivamente")).to_have_count(0)
+            assert editor.selectbox_value("Ondata di questionari") == "METRODIGITAL 2023"
+
+            viewer.record_runs()
+            servizi = viewer.slider("Servizi")
+            servizi.focus()
+            viewer.press_and_wait(servizi, "ArrowLeft")  # reruns the live fragment
+            shown = viewer.page
+            expect(shown.get_by_text("L'ondata «Prova grande» che stavi guardando è stata "
+                                     "eliminata nel frattempo")).to_be_visible()
+            assert viewer.selectbox_value("Ondata di questionari") == "METRODIGITAL 2023"
+            assert viewer.slider_value("Servizi") == 2
+            assert viewer.slider_value("Enti da selezionare (N)") == 20
+            viewer.expect_metric("N richiesto", "20")
+            expect(shown).to_have_url(f"{url}/?ser=2&n=20")
+            text = shown.locator("body").inner_text()
+            assert "KeyError" not in text and "encountered an error" not in text
+            screenshot(shown, "matrix-wave-deleted")
+        finally:
+            viewer_context.close()
