@@ -19,7 +19,7 @@ from typing import Literal
 import pandas as pd
 
 from metrodigital.criteria import load_criteria, seed_weights
-from metrodigital.i18n import t
+from metrodigital.i18n import fmt_number, t
 from metrodigital.questionnaire import (
     Questionnaire,
     answers_from_row,
@@ -198,10 +198,31 @@ def _as_written(ente: str, written: str) -> str:
     return ente if ente == written else f"{written}» → «{ente}"
 
 
+def _mapped_headers(table: Table, questionnaire: Questionnaire,
+                    mapping: Mapping[str, str]) -> list[str]:
+    """The headers with the user's answers for unrecognised columns applied: a column
+    mapped to a question reads as the question's identifier, to the entity as the
+    first entity heading, to "" as a blank (ignored)."""
+    questions = {q.id for q in questionnaire.questions}
+    chosen = {normalise_text(header): target for header, target in mapping.items()}
+    headers = []
+    for header in table.headers:
+        target = chosen.get(normalise_text(header))
+        if target is None:
+            headers.append(header)
+        elif target in questions:
+            headers.append(target)
+        elif target == ENTE:
+            headers.append(questionnaire.entity_aliases[0])
+        else:
+            headers.append("")
+    return headers
+
+
 def _prepare_responses(table: Table, questionnaire: Questionnaire,
-                       renames: Mapping[str, str]) -> Preview:
+                       renames: Mapping[str, str], mapping: Mapping[str, str]) -> Preview:
     """One row per respondent, a column per question: scored through the definition."""
-    columns = match_columns(questionnaire, table.headers)
+    columns = match_columns(questionnaire, _mapped_headers(table, questionnaire, mapping))
     letters = table.letters
     header_row = table.header_row
     used = {letters[i] for i in range(len(letters)) if i not in set(columns.unmatched)}
@@ -215,7 +236,8 @@ def _prepare_responses(table: Table, questionnaire: Questionnaire,
                 f"«{table.headers[i]}»" for i in column_problem.columns)},
         ))
     ignored = [(letters[i], table.headers[i]) for i in columns.unmatched
-               if table.headers[i].strip()]
+               if table.headers[i].strip() and normalise_text(table.headers[i])
+               not in {normalise_text(h) for h, target in mapping.items() if target == ""}]
     where: dict[str, str] = {qid: letters[i] for qid, i in columns.questions.items()}
     for qid, by_option in columns.options.items():
         where[qid] = letters[min(by_option.values())]
@@ -236,10 +258,12 @@ def _prepare_responses(table: Table, questionnaire: Questionnaire,
             raw, row_problems = answers_from_row(questionnaire, columns, values)
             scored = score_answers(questionnaire, raw)
             for answer_problem in [*row_problems, *scored.problems]:
+                column = where.get(answer_problem.question_id)
+                if column is None and answer_problem.code == "questionnaire.answer.missing":
+                    continue  # the whole column is missing: said once, for the column
                 problems.append(CellProblem(
                     severity=answer_problem.severity, code=answer_problem.code,
-                    sheet=table.sheet, cell=f"{where.get(answer_problem.question_id, '')}"
-                    f"{row_number}" if answer_problem.question_id in where else None,
+                    sheet=table.sheet, cell=f"{column or ''}{row_number}",
                     params=answer_problem.params,
                 ))
             match = match_entity(ente)
@@ -330,7 +354,7 @@ def prepare(
     for header, target in chosen.items():
         aliases[normalise_text(header)] = target
     if detected == "responses":
-        preview = _prepare_responses(table, questionnaire, renames or {})
+        preview = _prepare_responses(table, questionnaire, renames or {}, chosen)
     else:
         preview = _prepare_matrix(table, aliases, renames or {})
     preview.filename = filename
@@ -437,6 +461,62 @@ def final_score_warnings(preview: Preview, lang: str) -> list[str]:
     return warnings
 
 
+def store_problems(store: Store, preview: Preview) -> list[CellProblem]:
+    """What the database says about publishing ``preview``: the same file (same SHA-256)
+    already published as another wave is a warning to accept."""
+    same = store.waves_with_file(preview.sha256)
+    if not same:
+        return []
+    return [CellProblem("warning", "ingest.same_file", None, None, {
+        "waves": ", ".join(f"«{w.name}»" for w in same), "sha": preview.sha256[:12]})]
+
+
+GROUP_FROM = 4  # this many problems of one kind in one column are shown as one line
+_ROWS_SHOWN = 12
+_NAMES_SHOWN = 8
+
+
+def group_problems(problems: Sequence[CellProblem], lang: str) -> list[str]:
+    """The problems as lines to read: one line per problem, except that many problems of
+    one kind in one column (or with the same text) become one line naming the rows and
+    the entities, instead of thousands of near-copies."""
+    groups: dict[tuple[str, str, str | None, str, str], list[CellProblem]] = {}
+    for problem in problems:
+        column = "".join(ch for ch in (problem.cell or "") if ch.isalpha())
+        text = "" if column else t(problem.code, lang, **problem.params)
+        key = (problem.severity, problem.code, problem.sheet, column, text)
+        groups.setdefault(key, []).append(problem)
+    lines: list[str] = []
+    for (severity, code, sheet, column, _), members in groups.items():
+        if len(members) < GROUP_FROM:
+            lines.extend(member.message(lang) for member in members)
+            continue
+        where = CellProblem(severity, code, sheet, column or None).place(lang)
+        texts = {t(code, lang, **member.params) for member in members}
+        example = t(code, lang, **members[0].params)
+        head = t("ingest.group_same" if len(texts) == 1 else "ingest.group_example", lang,
+                 n=fmt_number(len(members), lang), text=example)
+        rows = [int(digits) for member in members
+                if (digits := "".join(ch for ch in (member.cell or "") if ch.isdigit()))]
+        detail = []
+        if rows:
+            shown = ", ".join(str(r) for r in rows[:_ROWS_SHOWN])
+            more = len(rows) - _ROWS_SHOWN
+            detail.append(t("ingest.group_rows", lang, rows=shown) + (
+                t("ingest.group_more", lang, n=fmt_number(more, lang)) if more > 0 else ""))
+        names = [name for name in dict.fromkeys(
+            str(member.params.get("name") or member.params.get("ente") or "")
+            for member in members) if name]
+        if len(names) > 1:
+            shown = ", ".join(t("ingest.group_name", lang, name=n) for n in names[:_NAMES_SHOWN])
+            more = len(names) - _NAMES_SHOWN
+            detail.append(t("ingest.group_names", lang, names=shown) + (
+                t("ingest.group_more", lang, n=fmt_number(more, lang)) if more > 0 else ""))
+        line = f"{where}: {head}" if where else head[:1].upper() + head[1:]
+        lines.append(line + "".join(f"\n    {d}" for d in detail))
+    return lines
+
+
 def publish(
     store: Store,
     preview: Preview,
@@ -451,8 +531,9 @@ def publish(
     require_editor(auth, actor)
     if preview.errors:
         raise ImportBlocked("ingest.has_errors", preview.errors)
-    if preview.warnings and not accept_warnings:
-        raise ImportBlocked("ingest.warnings_not_accepted", preview.warnings)
+    warnings = [*preview.warnings, *store_problems(store, preview)]
+    if warnings and not accept_warnings:
+        raise ImportBlocked("ingest.warnings_not_accepted", warnings)
     if not name.strip() or not slugify(name):
         raise ImportBlocked("ingest.bad_wave_name")
     if store.has_wave(slugify(name)):

@@ -4,18 +4,30 @@ from datetime import date
 
 import streamlit as st
 
-from metrodigital.criteria import seed_weights
+from metrodigital.display import plain
 from metrodigital.i18n import t
-from metrodigital.ingest import ImportBlocked, delete_wave, prepare, preview_selection, publish
+from metrodigital.ingest import store_problems
 from metrodigital.paths import DATA_DIR
-from metrodigital.roles import PermissionDenied
-from metrodigital.store import StoreError
 from metrodigital.template import build_template
-from metrodigital.workbook import FileRejected
-from ui.auth import editor_gate, refusal_text
+from ui.auth import editor_gate
 from ui.common import close_page, open_page
-from ui.matrix import ranking_table
-from ui.upload import mapping_editor, name_resolver, problem_report, sheet_picker, waves_table
+from ui.upload import (
+    ACCEPTED_TYPES,
+    PUBLISH_FORM,
+    delete_section,
+    mapping_editor,
+    name_resolver,
+    prepared,
+    preview_ranking,
+    preview_table,
+    problem_report,
+    publish_now,
+    sheet_picker,
+    show_flash,
+    show_publish_error,
+    uploader_key,
+    waves_table,
+)
 
 EXAMPLE = DATA_DIR / "examples" / "risposte_sintetiche_2023.xlsx"
 
@@ -36,67 +48,60 @@ st.download_button(
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     help=t("upload.example_help", lang),
 )
+show_flash()
 st.subheader(t("upload.waves", lang))
 waves_table(store, lang)
 
-if decision.allowed:
+if decision.allowed and store.read_only:
+    st.info(t("store.read_only_location", lang), icon=":material/lock:")
+elif decision.allowed:
     st.subheader(t("upload.new", lang))
-    upload = st.file_uploader(t("upload.file", lang), type=["xlsx", "csv"],
-                              help=t("upload.file_help", lang))
+    # every spreadsheet-like extension is let through, so that the app's own message
+    # says why a macro workbook, an .xls or an .ods is refused
+    upload = st.file_uploader(t("upload.file", lang), type=ACCEPTED_TYPES,
+                              help=t("upload.file_help", lang), key=uploader_key())
     if upload is not None:
         data = upload.getvalue()
-        try:
-            first = prepare(data, upload.name, remembered=store.mapping)
-            sheet = sheet_picker(first, lang)
-            mapping = mapping_editor(first, lang)
-            renames = name_resolver(first, lang)
-            preview = first
-            if mapping or renames or sheet != first.sheet:
-                preview = prepare(data, upload.name, mapping=mapping, renames=renames,
-                                  sheet=sheet, remembered=store.mapping)
-        except FileRejected as rejected:
+        first = prepared(data, upload.name, store)
+        if first.preview is not None:
+            sheet = sheet_picker(first.preview, lang)
+            base = first if sheet == first.preview.sheet else prepared(
+                data, upload.name, store, sheet=sheet)
+        else:
+            base = first
+        if base.preview is None:
             st.error(t("upload.rejected", lang), icon=":material/block:")
-            st.text("\n".join(p.message(lang) for p in rejected.problems))
-            preview = None
-        if preview is not None:
-            problem_report(preview, lang)
-            if not preview.errors:
-                st.subheader(t("upload.preview", lang))
-                selection = preview_selection(preview, seed_weights(), 12)
-                ranking_table(selection, lang)
-                with st.form("publish"):
-                    name = st.text_input(t("upload.wave_name", lang), max_chars=80)
-                    survey = st.date_input(t("upload.wave_date", lang), value=date.today(),
-                                           format="DD/MM/YYYY")
-                    accepted = bool(preview.warnings) and st.checkbox(
-                        t("upload.accept", lang, n=len(preview.warnings)))
-                    go = st.form_submit_button(t("upload.publish", lang), type="primary")
-                if go:
-                    try:
-                        wave = publish(store, preview, name=name, survey_date=survey,
-                                       auth=auth, actor=actor, accept_warnings=accepted)
-                    except (ImportBlocked, PermissionDenied, StoreError) as refused:
-                        st.error(refusal_text(refused, lang))
-                    else:
-                        if mapping:
-                            store.save_mapping(preview.layout, mapping)
-                        st.success(t("upload.published", lang, name=wave.name, n=wave.n_rows))
+            st.text("\n".join(p.message(lang) for p in base.rejected.problems))  # type: ignore[union-attr]
+        else:
+            mapping = mapping_editor(base.preview, lang)
+            renames = name_resolver(base.preview, lang)
+            result = base if not (mapping or renames) else prepared(
+                data, upload.name, store, sheet=sheet, mapping=mapping, renames=renames)
+            if result.preview is None:  # a mapping cannot make a file unreadable, but
+                st.error(t("upload.rejected", lang), icon=":material/block:")
+            else:
+                preview = result.preview
+                extra = store_problems(store, preview)
+                problem_report(preview, extra, lang)
+                if not preview.errors:
+                    st.subheader(t("upload.preview", lang))
+                    preview_table(preview_ranking(result), lang)
+                    warnings = len(preview.warnings) + len(extra)
+                    with st.form(PUBLISH_FORM):
+                        st.text_input(t("upload.wave_name", lang), max_chars=80,
+                                      key="_wave_name")
+                        st.date_input(t("upload.wave_date", lang), value=date.today(),
+                                      format="DD/MM/YYYY", key="_wave_date")
+                        if warnings:
+                            st.checkbox(t("upload.accept", lang, n=warnings),
+                                        key="_wave_accept")
+                        st.form_submit_button(
+                            t("upload.publish", lang), type="primary", on_click=publish_now,
+                            args=(store, result, mapping, auth, actor, lang))
+                    show_publish_error()
 
     st.subheader(t("upload.delete", lang))
-    deletable = [w for w in store.waves() if not w.is_seed]
-    if not deletable:
-        st.caption(t("upload.nothing_to_delete", lang))
-    else:
-        names = {w.slug: w.name for w in deletable}
-        victim = st.selectbox(t("upload.delete_which", lang), options=list(names),
-                              format_func=names.__getitem__)
-        sure = st.checkbox(t("upload.delete_confirm", lang, name=names[victim]))
-        if st.button(t("upload.delete_button", lang), disabled=not sure):
-            try:
-                delete_wave(store, victim, auth=auth, actor=actor)
-            except (PermissionDenied, StoreError) as refused:
-                st.error(refusal_text(refused, lang))
-            else:
-                st.success(t("upload.deleted", lang, name=names[victim]))
-                st.rerun()
+    delete_section(store, lang, auth, actor)
+elif store.read_only:
+    st.caption(plain(t("store.read_only_location", lang), None))
 close_page(page)

@@ -132,3 +132,79 @@ def test_the_command_line_refuses_a_csv_with_a_null_byte_past_64_kb(tmp_path: Pa
     assert checked.returncode == 1
     assert "row 3501: holds a null character" in checked.stdout
     assert "Traceback" not in checked.stdout + checked.stderr
+
+
+def renamed_columns_file() -> bytes:
+    """The synthetic example with questions 1.2 and 2.1 under headings nobody knows."""
+    book = load_workbook(EXAMPLE)
+    sheet = book.worksheets[0]
+    sheet.cell(row=2, column=8, value="Domanda rinominata A")
+    sheet.cell(row=2, column=9, value="Domanda rinominata B")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_renamed_question_columns_are_said_once_and_can_be_mapped(store: Store) -> None:
+    data = renamed_columns_file()
+    preview = prepare(data, "r.xlsx")
+    assert [p.message("it") for p in preview.problems] == [
+        "Risposte: Manca la colonna della domanda 1.2",
+        "Risposte: Manca la colonna della domanda 2.1"]  # not 72 lines without a place
+    assert ("H", "Domanda rinominata A") in preview.ignored
+    mapping = {"Domanda rinominata A": "1.2", "Domanda rinominata B": "2.1"}
+    mapped = prepare(data, "r.xlsx", mapping=mapping)
+    assert not mapped.problems
+    assert ("H", "Domanda rinominata A") not in mapped.ignored
+    clean = prepare(EXAMPLE.read_bytes(), "e.xlsx")
+    assert mapped.matrix[list(criterion_keys())].equals(clean.matrix[list(criterion_keys())])
+    store.save_mapping(mapped.layout, mapping)  # the next file with this layout: no question
+    assert not prepare(data, "r.xlsx", remembered=store.mapping).problems
+
+
+def test_many_problems_of_one_kind_are_one_line_naming_rows_and_entities() -> None:
+    from metrodigital.ingest import group_problems
+    from scripts.bench_import import responses_workbook
+
+    preview = prepare(responses_workbook(500), "grande.xlsx")
+    assert len(preview.warnings) == 2 * 464
+    lines = group_problems(preview.warnings, "en")
+    assert len(lines) == 2
+    first = lines[0].splitlines()
+    assert first[0].startswith("Risposte, column F: 464 rows with a problem of this kind, "
+                               "for example: “Unione dei Comuni Moncalieri")
+    assert first[1].strip() == ("rows 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50 "
+                                "and 452 more")
+    assert first[2].strip().startswith("names “Unione dei Comuni Moncalieri, Trofarello, La "
+                                       "Loggia (1)”, “Comune di Rivalba (1)”")
+    few = group_problems(preview.warnings[:3], "it")
+    assert sorted(few) == sorted(p.message("it") for p in preview.warnings[:3])
+
+
+def test_the_same_file_published_again_needs_an_acceptance(store: Store) -> None:
+    from metrodigital.ingest import store_problems
+
+    preview = prepare(matrix_file("Comune di Viù", "Agliè"), "f.xlsx")
+    publish(store, preview, name="Prima", survey_date=None, auth=LOCAL, actor=ME)
+    [same] = store_problems(store, preview)
+    assert same.message("it").startswith(
+        f"Questo stesso file (SHA-256 {preview.sha256[:12]}…) è già stato pubblicato come "
+        "«Prima»")
+    with pytest.raises(ImportBlocked) as blocked:
+        publish(store, preview, name="Seconda", survey_date=None, auth=LOCAL, actor=ME)
+    assert blocked.value.code == "ingest.warnings_not_accepted"
+    publish(store, preview, name="Seconda", survey_date=None, auth=LOCAL, actor=ME,
+            accept_warnings=True)
+    assert store.has_wave("seconda")
+
+
+def test_the_command_line_import_refuses_the_same_file_without_acceptance(
+        tmp_path: Path) -> None:
+    path = tmp_path / "m.xlsx"
+    path.write_bytes(matrix_file("Comune di Viù", "Agliè"))
+    db = tmp_path / "cli.duckdb"
+    assert cli("import", str(path), "--wave", "Prima", db=db).returncode == 0
+    again = cli("import", str(path), "--wave", "Seconda", db=db)
+    assert again.returncode == 1
+    assert "avvisi da accettare" in again.stderr
+    assert "Traceback" not in again.stdout + again.stderr

@@ -1,46 +1,166 @@
-"""Drawing the upload flow: report, column mapping, preview, publishing, the waves list."""
+"""Drawing the upload flow: report, column mapping, name mapping, preview, publishing,
+deleting, the waves list.
+
+An uploaded file is read and checked once: :func:`prepared` keeps each
+``prepare()`` result (and the preview's ranking) in the session, keyed by the
+file's SHA-256 and the user's answers (sheet, columns, names), so the reruns
+that every click causes cost nothing, and pressing Publish writes at once.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass, replace
+
+import pandas as pd
 import streamlit as st
 
-from metrodigital.criteria import load_criteria
+from metrodigital.criteria import load_criteria, seed_weights
+from metrodigital.display import plain, plain_list
 from metrodigital.i18n import Lang, fmt_number, t
-from metrodigital.ingest import ENTE, Preview
-from metrodigital.roles import display_actor
-from metrodigital.store import Store
-from metrodigital.territory import match_entity
-from ui.auth import is_editor
+from metrodigital.ingest import (
+    ENTE,
+    ImportBlocked,
+    Preview,
+    delete_wave,
+    group_problems,
+    prepare,
+    preview_selection,
+    publish,
+)
+from metrodigital.questionnaire import default_questionnaire
+from metrodigital.ranking import Selection
+from metrodigital.roles import Actor, AuthConfig, PermissionDenied
+from metrodigital.scenario import PARAM_TOP, PARAM_WAVE
+from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError
+from metrodigital.territory import load_territory
+from metrodigital.workbook import CellProblem, FileRejected
+
+ACCEPTED_TYPES = ["xlsx", "csv", "txt", "tsv", "xlsm", "xltx", "xltm", "xlam", "xlsb", "xls",
+                  "ods", "ots", "fods"]
+PUBLISH_FORM = "publish"
+PUBLISH_ERROR = "_upload_publish_error"
+DELETE_ERROR = "_upload_delete_error"
+PREPARED = "_upload_prepared"  # session key: the files read and checked in this session
+FLASH = "_upload_flash"  # session key: what the last write did, shown after the rerun
+UPLOADER = "_upload_widget"  # session key: a counter in the uploader's key, to empty it
+_KEEP_PREPARED = 6  # results kept per session (each answer to a question is one)
+PREVIEW_ROWS = 200  # ranking rows shown in the preview (the rest are counted)
+_MAPPING_PROBLEMS = {"ingest.missing_column", "questionnaire.columns.missing",
+                     "questionnaire.columns.entity_missing"}
 
 
-def problem_report(preview: Preview, lang: Lang) -> None:
-    """Every problem with its cell, errors first; uploaded text shown as plain text only."""
+@dataclass
+class Prepared:
+    """One read of a file with the user's answers, or why it cannot be read."""
+
+    preview: Preview | None
+    rejected: FileRejected | None
+    selection: Selection | None = None
+
+
+def prepared(data: bytes, filename: str, store: Store, *, sheet: str | None = None,
+             mapping: dict[str, str] | None = None,
+             renames: dict[str, str] | None = None) -> Prepared:
+    """``prepare()`` of this file with these answers, read once per session."""
+    sha = hashlib.sha256(data).hexdigest()
+    key = (sha, filename, sheet, tuple(sorted((mapping or {}).items())),
+           tuple(sorted((renames or {}).items())), store.generation)
+    cache: dict[tuple, Prepared] = st.session_state.setdefault(PREPARED, {})
+    if key in cache:
+        return cache[key]
+    try:
+        result = Prepared(prepare(data, filename, mapping=mapping, sheet=sheet,
+                                  remembered=store.mapping, renames=renames), None)
+    except FileRejected as rejected:
+        result = Prepared(None, rejected)
+    while len(cache) >= _KEEP_PREPARED:
+        cache.pop(next(iter(cache)))
+    cache[key] = result
+    return result
+
+
+def preview_ranking(result: Prepared) -> Selection:
+    """The ranking the file would produce with the source's weights (computed once)."""
+    if result.selection is None:
+        assert result.preview is not None
+        result.selection = preview_selection(result.preview, seed_weights(), 12)
+    return result.selection
+
+
+def forget_files() -> None:
+    """After a write: drop what was read and empty the uploader."""
+    st.session_state.pop(PREPARED, None)
+    st.session_state[UPLOADER] = st.session_state.get(UPLOADER, 0) + 1
+
+
+def uploader_key() -> str:
+    return f"_upload_file_{st.session_state.get(UPLOADER, 0)}"
+
+
+def flash(kind: str, text: str) -> None:
+    """A message for the next run (a write is followed by a rerun that redraws the
+    sidebar and the waves list)."""
+    st.session_state[FLASH] = (kind, text)
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message is None:
+        return
+    kind, text = message
+    if kind == "success":
+        st.success(text, icon=":material/check_circle:")
+    else:
+        st.info(text, icon=":material/info:")
+
+
+def refusal(refused: Exception, lang: Lang) -> str:
+    """Why a write was refused, in ``lang`` (catalogue keys rendered with their values)."""
+    render = getattr(refused, "message", None)
+    if callable(render):
+        return str(render(lang))
+    from ui.auth import refusal_text  # the roles' own refusals
+
+    return refusal_text(refused, lang)
+
+
+def problem_report(preview: Preview, extra: list[CellProblem], lang: Lang) -> None:
+    """Every problem with its place, errors first; many of one kind as one line naming
+    the rows and entities. Uploaded text is shown as plain text only."""
+    problems = [*preview.problems, *extra]
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
     if preview.ignored:
-        st.caption(t("ingest.ignored_columns", lang, columns=", ".join(
-            f"{letter} «{header}»" for letter, header in preview.ignored)))
-    if preview.errors:
-        st.error(t("upload.errors", lang, n=len(preview.errors)), icon=":material/error:")
-        st.text("\n".join(p.message(lang) for p in preview.errors))
-    if preview.warnings:
-        st.warning(t("upload.warnings", lang, n=len(preview.warnings)),
-                   icon=":material/warning:")
-        st.text("\n".join(p.message(lang) for p in preview.warnings))
-    if not preview.problems:
+        st.caption(plain(t("ingest.ignored_columns", lang, columns=", ".join(
+            f"{letter} «{header[:60]}»" for letter, header in preview.ignored)), None))
+    if errors:
+        st.error(t("upload.errors", lang, n=len(errors)), icon=":material/error:")
+        st.text("\n".join(group_problems(errors, lang)))
+    if warnings:
+        st.warning(t("upload.warnings", lang, n=len(warnings)), icon=":material/warning:")
+        st.text("\n".join(group_problems(warnings, lang)))
+    if not problems:
         st.success(t("upload.clean", lang, n=len(preview.matrix)), icon=":material/check:")
 
 
 def mapping_editor(preview: Preview, lang: Lang) -> dict[str, str]:
-    """Let the user say what unrecognised columns hold; returns header → target."""
+    """What the columns the app did not recognise hold (a criterion for a matrix file,
+    a question for a responses file, or the entity); returns header → target."""
     targets = {"": t("upload.map_ignore", lang), ENTE: t("table.entity", lang)}
-    targets.update({c.key: c.label(lang) for c in load_criteria()})
-    missing = [p for p in preview.errors if p.code == "ingest.missing_column"]
-    if not preview.ignored or not (missing or st.session_state.get("_show_mapping")):
+    if preview.format == "responses":
+        targets.update({q.id: f"{q.id} · {q.text[:70]}"
+                        for q in default_questionnaire().questions})
+    else:
+        targets.update({c.key: c.label(lang) for c in load_criteria()})
+    asked = any(p.code in _MAPPING_PROBLEMS for p in preview.problems)
+    if not preview.ignored or not asked:
         return {}
     st.markdown(f"**{t('upload.map_title', lang)}**")
     mapping: dict[str, str] = {}
     for letter, header in preview.ignored:
         choice = st.selectbox(
-            t("upload.map_column", lang, letter=letter, header=header[:60]),
+            plain(t("upload.map_column", lang, letter=letter, header=header[:60]), None),
             options=list(targets), format_func=targets.__getitem__,
             key=f"_map_{preview.layout}_{letter}",
         )
@@ -50,7 +170,6 @@ def mapping_editor(preview: Preview, lang: Lang) -> dict[str, str]:
 
 
 def waves_table(store: Store, lang: Lang) -> None:
-    editor = is_editor()  # viewers see a role, never an editor's e-mail
     rows = [
         {
             t("upload.col_name", lang): w.name,
@@ -59,7 +178,7 @@ def waves_table(store: Store, lang: Lang) -> None:
             "SHA-256": w.sha256[:12] + "…",
             t("upload.col_rows", lang): fmt_number(w.n_rows, lang),
             t("upload.col_uploaded", lang): w.uploaded_at.strftime("%d/%m/%Y %H:%M"),
-            t("upload.col_by", lang): display_actor(w.uploaded_by, editor, lang)[:60],
+            t("upload.col_by", lang): w.uploaded_by[:60],
         }
         for w in store.waves()
     ]
@@ -72,23 +191,157 @@ def sheet_picker(preview: Preview, lang: Lang) -> str | None:
         return preview.sheet
     return st.selectbox(t("upload.sheet", lang), preview.sheets,
                         index=preview.sheets.index(preview.sheet or ""),
+                        format_func=lambda name: plain(name, None),
                         help=t("upload.sheet_help", lang), key=f"_sheet_{preview.sha256}")
 
 
+def _official_names() -> list[str]:
+    territory = load_territory()
+    return sorted((e.name for e in (*territory.comuni, *territory.unioni)), key=str.casefold)
+
+
 def name_resolver(preview: Preview, lang: Lang) -> dict[str, str]:
-    """For each name that is not a known Comune or Unione: pick one, or keep it as is."""
-    unknown = list(dict.fromkeys(
-        str(p.params["name"]) for p in preview.warnings
-        if p.code.startswith("territory.unknown") and "name" in p.params))
-    if not unknown:
+    """One table of the names that are not a known Comune or Unione, with their rows and
+    the close official names; a column to pick the entity (or keep the name)."""
+    rows: dict[str, list[int]] = {}
+    similar: dict[str, str] = {}
+    for problem in preview.warnings:
+        if not problem.code.startswith("territory.unknown") or "name" not in problem.params:
+            continue
+        name = str(problem.params["name"])
+        digits = "".join(ch for ch in (problem.cell or "") if ch.isdigit())
+        rows.setdefault(name, []).extend([int(digits)] if digits else [])
+        similar[name] = str(problem.params.get("candidates", ""))
+    if not rows:
         return {}
-    st.markdown(f"**{t('upload.names_title', lang)}**")
-    renames: dict[str, str] = {}
     keep = t("upload.keep_name", lang)
-    for name in unknown:
-        options = [keep, *match_entity(name).candidates]
-        choice = st.selectbox(t("upload.name_choice", lang, name=name[:80]), options,
-                              key=f"_rename_{preview.sha256}_{name}")
-        if choice != keep:
-            renames[name] = choice
-    return renames
+    col_name, col_rows = t("carica.names_col_name", lang), t("carica.names_col_rows", lang)
+    col_similar, col_choice = (t("carica.names_col_similar", lang),
+                               t("carica.names_col_choice", lang))
+    st.markdown(f"**{t('upload.names_title', lang)}**")
+    st.caption(t("carica.names_help", lang, n=fmt_number(len(rows), lang)))
+    table = pd.DataFrame({
+        col_name: list(rows),
+        col_rows: [", ".join(str(r) for r in found[:10]) + (" …" if len(found) > 10 else "")
+                   for found in rows.values()],
+        col_similar: [similar[name] for name in rows],
+        col_choice: [keep] * len(rows),
+    })
+    edited = st.data_editor(
+        table, key=f"_names_{preview.sha256}_{preview.sheet}", hide_index=True,
+        width="stretch", height=min(38 + 35 * len(rows), 420), num_rows="fixed",
+        disabled=[col_name, col_rows, col_similar],
+        column_config={
+            col_name: st.column_config.TextColumn(width="medium"),
+            col_rows: st.column_config.TextColumn(width="small"),
+            col_similar: st.column_config.TextColumn(width="large"),
+            col_choice: st.column_config.SelectboxColumn(
+                options=[keep, *_official_names()], required=True, width="medium",
+                help=t("carica.names_choice_help", lang)),
+        },
+    )
+    return {str(name): str(choice) for name, choice in zip(edited[col_name], edited[col_choice],
+                                                           strict=True)
+            if choice and choice != keep}
+
+
+def preview_table(selection: Selection, lang: Lang) -> None:
+    """The preview's ranking: whole for a small file, the first rows of a large one."""
+    from ui.matrix import prepare_table  # the Matrix page's table, same columns
+
+    total = len(selection.table)
+    shown = selection if total <= PREVIEW_ROWS else replace(
+        selection, table=selection.table.head(PREVIEW_ROWS))
+    table = prepare_table(shown, lang)
+    st.dataframe(table.data, hide_index=True, column_config=table.config, width="stretch",
+                 height=table.height if total <= PREVIEW_ROWS else 460)
+    if total > PREVIEW_ROWS:
+        st.caption(t("carica.preview_first", lang, shown=fmt_number(PREVIEW_ROWS, lang),
+                     n=fmt_number(total, lang)))
+
+
+def _keep_top(store: Store, top: object) -> None:
+    """N as it was before a write changed the largest wave (the slider's range changes
+    with it, and Streamlit would otherwise reset N to 1), within the new range."""
+    if isinstance(top, int):
+        largest = max(w.n_rows for w in store.waves())
+        st.session_state[PARAM_TOP] = max(1, min(top, largest))
+
+
+def publish_now(store: Store, result: Prepared, mapping: dict[str, str], auth: AuthConfig,
+                actor: Actor, lang: Lang) -> None:
+    """The Publish button's callback: it runs before the next run draws anything, so the
+    sidebar and the waves list show the new wave, and N stays as it was."""
+    st.session_state.pop(PUBLISH_ERROR, None)
+    preview = result.preview
+    assert preview is not None
+    top = st.session_state.get(PARAM_TOP)
+    try:
+        wave = publish(store, preview, name=str(st.session_state.get("_wave_name") or ""),
+                       survey_date=st.session_state.get("_wave_date"), auth=auth,
+                       actor=actor, accept_warnings=bool(st.session_state.get("_wave_accept")))
+    except (ImportBlocked, PermissionDenied, StoreError) as refused:
+        st.session_state[PUBLISH_ERROR] = refusal(refused, lang)
+        return
+    text = t("upload.published", lang, name=plain(wave.name), n=fmt_number(wave.n_rows, lang))
+    if mapping:
+        try:
+            store.save_mapping(preview.layout, mapping)
+        except StoreError as refused:
+            text += " " + refusal(refused, lang)
+    flash("success", text)
+    forget_files()
+    _keep_top(store, top)
+
+
+def show_publish_error() -> None:
+    refused = st.session_state.get(PUBLISH_ERROR)
+    if refused:
+        st.error(plain(refused, None), icon=":material/error:")
+
+
+def delete_now(store: Store, slug: str, name: str, scenarios: list[str], auth: AuthConfig,
+               actor: Actor, lang: Lang) -> None:
+    """The Delete button's callback (see :func:`publish_now`)."""
+    st.session_state.pop(DELETE_ERROR, None)
+    top = st.session_state.get(PARAM_TOP)
+    try:
+        delete_wave(store, slug, auth=auth, actor=actor)
+    except (PermissionDenied, StoreError) as refused:
+        st.session_state[DELETE_ERROR] = refusal(refused, lang)
+        return
+    text = t("upload.deleted", lang, name=plain(name))
+    if scenarios:
+        text += " " + t("carica.deleted_scenarios", lang, n=len(scenarios),
+                        names=plain_list(scenarios))
+    if st.session_state.get(PARAM_WAVE) == slug:  # the wave on screen: back to the source's
+        st.session_state[PARAM_WAVE] = SEED_WAVE_SLUG
+        text += " " + t("carica.deleted_viewed", lang)
+    flash("success", text)
+    _keep_top(store, top)
+
+
+def delete_section(store: Store, lang: Lang, auth: AuthConfig, actor: Actor) -> None:
+    """Pick a wave (never the source's), read what goes with it (its saved scenarios),
+    confirm, delete."""
+    deletable = [w for w in store.waves() if not w.is_seed]
+    if not deletable:
+        st.caption(t("upload.nothing_to_delete", lang))
+        return
+    names = {w.slug: w.name for w in deletable}
+    victim = st.selectbox(t("upload.delete_which", lang), options=list(names),
+                          format_func=lambda slug: plain(names[slug], None))
+    scenarios = store.wave_scenarios(victim)
+    if scenarios:
+        st.warning(t("carica.delete_scenarios", lang, n=len(scenarios),
+                     names=plain_list(scenarios)), icon=":material/warning:")
+        label = t("carica.delete_confirm_scenarios", lang, name=plain(names[victim]),
+                  n=len(scenarios))
+    else:
+        label = t("upload.delete_confirm", lang, name=plain(names[victim]))
+    sure = st.checkbox(label, key=f"_delete_sure_{victim}")
+    st.button(t("upload.delete_button", lang), disabled=not sure, on_click=delete_now,
+              args=(store, victim, names[victim], scenarios, auth, actor, lang))
+    refused = st.session_state.pop(DELETE_ERROR, None)
+    if refused:
+        st.error(plain(refused, None), icon=":material/error:")
