@@ -19,7 +19,8 @@ Whatever the mode, a request that names a host the app is not served as (the
 ``Host`` header) is a viewer: a page from another site whose name resolves to
 this computer (DNS rebinding) must not become "the person at this computer".
 With nothing configured the allowed hosts are localhost's names; otherwise any
-host, unless ``METRODIGITAL_ALLOWED_HOSTS`` lists them.
+host, unless ``METRODIGITAL_ALLOWED_HOSTS`` (or Streamlit's ``server.allowedHosts``)
+lists them.
 
 Password attempts are counted per client (:class:`AttemptLimiter`): a few are
 free, then each failure makes the client wait longer, and many lock it out.
@@ -66,7 +67,12 @@ class AuthConfig:
         if host is None:
             return True
         allowed = self.allowed_hosts or (LOCAL_HOSTS if self.mode == "local" else None)
-        return allowed is None or host_name(host) in allowed
+        if allowed is None or "*" in allowed:
+            return True
+        name = host_name(host)
+        # "*.example.org" allows its subdomains, as in Streamlit's server.allowedHosts
+        return name in allowed or any(
+            pattern.startswith("*.") and name.endswith(pattern[1:]) for pattern in allowed)
 
     @property
     def mode(self) -> Mode:

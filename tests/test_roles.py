@@ -96,6 +96,12 @@ def test_allowed_hosts_apply_to_every_mode_when_set() -> None:
     local = AuthConfig(server_address="localhost", allowed_hosts=parse_hosts("pc.office"))
     assert decide(local, Actor(host="pc.office:8501")).allowed
     assert not decide(local, Actor(host="localhost:8501")).allowed
+    # wildcards as in Streamlit's server.allowedHosts
+    wild = AuthConfig(server_address="localhost", allowed_hosts=parse_hosts("*.office.example"))
+    assert decide(wild, Actor(host="pc1.office.example:8501")).allowed
+    assert not decide(wild, Actor(host="office.example.evil:8501")).allowed
+    anything = AuthConfig(server_address="localhost", allowed_hosts=parse_hosts("*"))
+    assert decide(anything, Actor(host="any.example")).allowed
 
 
 # -- password attempts -----------------------------------------------------------------
@@ -189,3 +195,31 @@ def test_viewers_never_see_an_editors_address() -> None:
     assert display_actor("editor (password)", True, "en") == "editor (password)"
     assert display_actor("Fonte: relazione", False, "it") == "Fonte: relazione"
     assert display_actor("", False, "it") == "—"
+
+
+# -- the password box on a page ----------------------------------------------------------
+
+def test_the_upload_page_slows_down_wrong_passwords(monkeypatch: pytest.MonkeyPatch,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    from streamlit import config as st_config
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import PROJECT_DIR
+
+    monkeypatch.setenv("METRODIGITAL_EDITOR_PASSWORD", "s3greto")
+    previous = st_config.get_option("server.address")
+    st_config.set_option("server.address", "0.0.0.0")
+    try:
+        app = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
+        app.switch_page("pages/2_Carica.py").run()
+        with caplog.at_level(logging.WARNING, logger="metrodigital.roles"):
+            for attempt in range(4):
+                app.text_input[0].set_value(f"sbagliata{attempt}").run()
+                assert "Password errata." in app.error[0].body
+        assert "Troppi tentativi errati: riprovare tra 1 secondi." in app.error[0].body
+        assert app.text_input[0].value == ""  # the box is emptied after each attempt
+        app.text_input[0].set_value("s3greto").run()  # too soon: refused unchecked
+        assert not app.file_uploader and "Troppi tentativi" in app.error[0].body
+        assert "sbagliata" not in caplog.text and "wrong attempt 4" in caplog.text
+    finally:
+        st_config.set_option("server.address", previous)

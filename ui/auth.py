@@ -45,7 +45,9 @@ def _secret(name: str) -> object:
 def auth_config() -> AuthConfig:
     password = os.environ.get("METRODIGITAL_EDITOR_PASSWORD") or _secret("editor_password")
     editors = os.environ.get("METRODIGITAL_EDITORS") or _secret("editors")
-    hosts = os.environ.get("METRODIGITAL_ALLOWED_HOSTS") or _secret("allowed_hosts")
+    # the app's own list, else the one Streamlit's server checks WebSockets against
+    hosts = (os.environ.get("METRODIGITAL_ALLOWED_HOSTS") or _secret("allowed_hosts")
+             or ",".join(st.get_option("server.allowedHosts") or ()))
     return AuthConfig(
         oidc=_secret("auth") is not None,
         editor_password=str(password) if password else None,
@@ -67,7 +69,7 @@ def request_host() -> str | None:
 def client_key() -> str:
     """Whom the password limiter counts: the client's address, else this session."""
     address = st.context.ip_address
-    if address:
+    if isinstance(address, str) and address:  # (a test harness may give something else)
         return f"address:{address}"
     ctx = get_script_run_ctx()
     return f"session:{ctx.session_id if ctx else ''}"
