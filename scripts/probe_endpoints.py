@@ -5,6 +5,8 @@ the upload page's user is an editor), then:
 
 1. a session that never opened the upload page PUTs 12 files of 9 MiB;
 2. a session that opened the upload page (an editor) PUTs 5 files of 9 MiB;
+3. that editor's tab is gone: once its session is forgotten (the server runs with
+   ``server.disconnectedSessionTTL`` = 2 s), the next editor opens the upload page;
 
 and prints each PUT's HTTP status and the server's resident memory before,
 after, and after the clients have gone. Run: ``python scripts/probe_endpoints.py``.
@@ -36,7 +38,8 @@ def main() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+         "--server.disconnectedSessionTTL", "2"],
         cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -59,6 +62,9 @@ def main() -> None:
             print(f"{label}: {count} × 9 MiB PUT → {codes}")
             print(f"  server RSS {before:.0f} MiB → {during:.0f} MiB "
                   f"(+{during - before:.0f}); 3 s after the client left {after:.0f} MiB")
+        RawSession(base).open("Carica").close()  # the next editor's upload page
+        time.sleep(1)
+        print(f"after the next editor opened the upload page: {rss_mib(server.pid):.0f} MiB")
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -10,9 +10,15 @@ Checked on Streamlit 1.67 (Starlette server):
   :data:`MAX_FILES` files and :data:`MAX_SESSION_UPLOADS` times
   ``server.maxUploadSize`` in all. Other sessions get 403, sessions over the
   bounds 413; the refusal is logged.
+- Files of a session that ended without saying so (its tab closed, then its
+  two minutes for reconnecting passed) are never freed by Streamlit: its
+  session store forgets the session without shutting it down. Each upload
+  and each run of the upload page frees the files of sessions the runtime no
+  longer knows (:func:`free_forgotten_uploads`).
 - The ``clear_cache`` message any browser may send clears every cache of the
-  server (the database connection included) for every user. The app offers no
-  such action: the message is logged and ignored.
+  server (the database connection included) for every user, and
+  ``load_git_info`` answers with the repository's remote, branch and the names
+  of uncommitted files. The app offers neither: both are logged and ignored.
 
 Streamlit has no setting for either, so :func:`install` wraps the two methods
 once per server process; it is called when the ``ui`` package is imported,
@@ -52,6 +58,7 @@ def allow_uploads(allowed: bool) -> None:
         else:
             _uploaders.discard(ctx.session_id)
         _forget_ended_sessions()
+    free_forgotten_uploads()
 
 
 def may_upload(session_id: str) -> bool:
@@ -67,6 +74,40 @@ def _forget_ended_sessions() -> None:
     runtime = Runtime.instance()
     for session_id in [s for s in _uploaders if not runtime.is_active_session(s)]:
         _uploaders.discard(session_id)
+
+
+def _known_session(session_id: str) -> bool:
+    """Is the session connected, or disconnected but still waiting to reconnect?"""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return True
+    manager = getattr(Runtime.instance(), "_session_mgr", None)
+    if manager is None:
+        return True
+    return manager.get_session_info(session_id) is not None
+
+
+def free_forgotten_uploads() -> int:
+    """Free the uploaded files of sessions the runtime no longer knows; how many bytes."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return 0
+    manager = Runtime.instance().uploaded_file_mgr
+    if not isinstance(manager, MemoryUploadedFileManager):
+        return 0
+    with manager._lock:
+        holders = list(manager.file_storage)
+    freed = 0
+    for session_id in holders:
+        if not _known_session(session_id):
+            with manager._lock:
+                freed += sum(len(f.data) for f in manager.file_storage.get(session_id, {}).values())
+            manager.remove_session_files(session_id)
+    if freed:
+        _LOG.warning("freed %d bytes of uploads left by ended sessions", freed)
+    return freed
 
 
 def upload_refusal(session_id: str, stored: dict[str, UploadedFileRec],
@@ -97,6 +138,7 @@ def install() -> None:
                          file: UploadedFileRec) -> None:
         from starlette.exceptions import HTTPException
 
+        free_forgotten_uploads()
         with _add_lock:
             with self._lock:
                 stored = dict(self.file_storage.get(session_id, {}))
@@ -110,5 +152,9 @@ def install() -> None:
     def refused_clear_cache(self: AppSession) -> None:
         _LOG.warning("clear_cache request from a browser ignored")
 
+    def refused_git_info(self: AppSession) -> None:
+        _LOG.warning("load_git_info request from a browser ignored")
+
     MemoryUploadedFileManager.add_file = guarded_add_file  # type: ignore[method-assign]
     AppSession._handle_clear_cache_request = refused_clear_cache  # type: ignore[method-assign]
+    AppSession._handle_git_information_request = refused_git_info  # type: ignore[method-assign]

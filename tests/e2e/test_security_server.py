@@ -4,6 +4,7 @@ endpoint, a clear_cache message. No browser: any program can send these."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from tests.e2e.raw_client import RawSession, texts
 from tests.e2e.server import PROJECT_DIR, free_port
 
 MIB = 1024 * 1024
+SESSION_TTL = 2
 
 
 @dataclass
@@ -42,7 +44,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+             # a closed tab's session is forgotten after this many seconds
+             "--server.disconnectedSessionTTL", str(SESSION_TTL)],
             cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -117,5 +121,36 @@ def test_a_browser_cannot_clear_the_servers_caches(server: Server) -> None:
         client.close()
     deadline = time.monotonic() + 5
     while "clear_cache request from a browser ignored" not in server.log_text():
+        assert time.monotonic() < deadline, server.log_text()
+        time.sleep(0.1)
+
+
+def test_uploads_of_a_forgotten_session_are_freed(server: Server) -> None:
+    before = len(server.log_text())
+    gone = RawSession(server.base).open("Carica")
+    assert gone.put_file(os.urandom(5 * MIB)) == 204
+    gone.close()
+    time.sleep(SESSION_TTL + 1)  # the tab closed and never came back
+    later = RawSession(server.base).open("Carica")  # the next editor's upload page
+    later.close()
+    freed = re.findall(r"freed (\d+) bytes of uploads left by ended sessions",
+                       server.log_text()[before:])
+    assert freed and int(freed[0]) >= 5 * MIB
+
+
+def test_a_browser_cannot_ask_for_the_repositorys_git_details(server: Server) -> None:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    client = RawSession(server.base).open()
+    try:
+        message = BackMsg()
+        message.load_git_info = True
+        client.send(message)
+        messages = client.run()
+        assert not [m for m in messages if m.WhichOneof("type") == "git_info_changed"]
+    finally:
+        client.close()
+    deadline = time.monotonic() + 5
+    while "load_git_info request from a browser ignored" not in server.log_text():
         assert time.monotonic() < deadline, server.log_text()
         time.sleep(0.1)
