@@ -304,31 +304,15 @@ def _prepare_responses(table: Table, questionnaire: Questionnaire,
     )
 
 
-def prepare(
-    data: bytes,
-    filename: str,
-    *,
-    fmt: Literal["auto", "matrix", "responses"] = "auto",
-    mapping: Mapping[str, str] | None = None,
-    sheet: str | None = None,
-    remembered: Callable[[str], Mapping[str, str]] | None = None,
-    renames: Mapping[str, str] | None = None,
-) -> Preview:
-    """Read and check an uploaded file; raises ``workbook.FileRejected`` if unreadable.
-
-    ``mapping`` maps a header text (as it appears) to ``ente``, a criterion key,
-    or ``""`` to ignore it: the user's answer for columns the app did not
-    recognise. ``remembered`` returns the mapping saved for a layout (see
-    ``Store.mapping``): a file laid out like an earlier one needs no questions.
-    ``renames`` maps an entity name as written in the file to the official name
-    the user picked for it.
-    """
+def _hints(fmt: str) -> tuple[Callable[[list[str]], int], Callable[[list[str]], int],
+                             Callable[[list[str]], int]]:
+    """How well a row of normalised cells reads as a matrix header, as a responses
+    header, and as the header of the format asked for."""
     aliases = matrix_aliases()
+    questionnaire = default_questionnaire()
 
     def hint(cells: list[str]) -> int:
         return sum(1 for cell in cells if cell in aliases)
-
-    questionnaire = default_questionnaire()
 
     def responses_hint(cells: list[str]) -> int:
         columns = match_columns(questionnaire, cells)
@@ -341,7 +325,43 @@ def prepare(
             return responses_hint(cells)
         return max(hint(cells), responses_hint(cells))
 
-    tables = read_workbook(data, filename, header_hint=best_hint)
+    return hint, responses_hint, best_hint
+
+
+def read_tables(data: bytes, filename: str,
+                fmt: Literal["auto", "matrix", "responses"] = "auto") -> list[Table]:
+    """The sheets of an uploaded file, each below its header row (what ``prepare`` reads
+    first; a caller that asks the user questions about the file reads it once and passes
+    the tables to every ``prepare``). Raises ``workbook.FileRejected``."""
+    return read_workbook(data, filename, header_hint=_hints(fmt)[2])
+
+
+def prepare(
+    data: bytes,
+    filename: str,
+    *,
+    fmt: Literal["auto", "matrix", "responses"] = "auto",
+    mapping: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    remembered: Callable[[str], Mapping[str, str]] | None = None,
+    renames: Mapping[str, str] | None = None,
+    tables: Sequence[Table] | None = None,
+) -> Preview:
+    """Read and check an uploaded file; raises ``workbook.FileRejected`` if unreadable.
+
+    ``mapping`` maps a header text (as it appears) to ``ente``, a criterion key,
+    or ``""`` to ignore it: the user's answer for columns the app did not
+    recognise. ``remembered`` returns the mapping saved for a layout (see
+    ``Store.mapping``): a file laid out like an earlier one needs no questions.
+    ``renames`` maps an entity name as written in the file to the official name
+    the user picked for it. ``tables`` are the file's sheets as :func:`read_tables`
+    returned them for ``data``, to skip reading the file again.
+    """
+    aliases = matrix_aliases()
+    questionnaire = default_questionnaire()
+    hint, responses_hint, best_hint = _hints(fmt)
+    if tables is None:
+        tables = read_workbook(data, filename, header_hint=best_hint)
     table = _choose_table(tables, best_hint, sheet)
     detected: Format
     if fmt == "auto":

@@ -27,6 +27,7 @@ from metrodigital.ingest import (
     prepare,
     preview_selection,
     publish,
+    read_tables,
 )
 from metrodigital.questionnaire import default_questionnaire
 from metrodigital.ranking import Selection
@@ -34,14 +35,15 @@ from metrodigital.roles import Actor, AuthConfig, PermissionDenied
 from metrodigital.scenario import PARAM_TOP, PARAM_WAVE
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError
 from metrodigital.territory import load_territory
-from metrodigital.workbook import CellProblem, FileRejected
+from metrodigital.workbook import CellProblem, FileRejected, Table
 
 ACCEPTED_TYPES = ["xlsx", "csv", "txt", "tsv", "xlsm", "xltx", "xltm", "xlam", "xlsb", "xls",
                   "ods", "ots", "fods"]
 PUBLISH_FORM = "publish"
 PUBLISH_ERROR = "_upload_publish_error"
 DELETE_ERROR = "_upload_delete_error"
-PREPARED = "_upload_prepared"  # session key: the files read and checked in this session
+PREPARED = "_upload_prepared"  # session key: the files checked in this session, per answers
+READ = "_upload_read"  # session key: the sheets of the file being prepared
 FLASH = "_upload_flash"  # session key: what the last write did, shown after the rerun
 UPLOADER = "_upload_widget"  # session key: a counter in the uploader's key, to empty it
 _KEEP_PREPARED = 6  # results kept per session (each answer to a question is one)
@@ -62,18 +64,29 @@ class Prepared:
 def prepared(data: bytes, filename: str, store: Store, *, sheet: str | None = None,
              mapping: dict[str, str] | None = None,
              renames: dict[str, str] | None = None) -> Prepared:
-    """``prepare()`` of this file with these answers, read once per session."""
+    """``prepare()`` of this file with these answers, computed once per session; the file
+    itself is read once, whatever the answers."""
     sha = hashlib.sha256(data).hexdigest()
     key = (sha, filename, sheet, tuple(sorted((mapping or {}).items())),
            tuple(sorted((renames or {}).items())), store.generation)
     cache: dict[tuple, Prepared] = st.session_state.setdefault(PREPARED, {})
     if key in cache:
         return cache[key]
-    try:
+    read: dict[tuple[str, str], list[Table] | FileRejected] = st.session_state.setdefault(
+        READ, {})
+    if (sha, filename) not in read:
+        read.clear()  # one file at a time
+        try:
+            read[(sha, filename)] = read_tables(data, filename)
+        except FileRejected as rejected:
+            read[(sha, filename)] = rejected
+    tables = read[(sha, filename)]
+    if isinstance(tables, FileRejected):
+        result = Prepared(None, tables)
+    else:
         result = Prepared(prepare(data, filename, mapping=mapping, sheet=sheet,
-                                  remembered=store.mapping, renames=renames), None)
-    except FileRejected as rejected:
-        result = Prepared(None, rejected)
+                                  remembered=store.mapping, renames=renames, tables=tables),
+                          None)
     while len(cache) >= _KEEP_PREPARED:
         cache.pop(next(iter(cache)))
     cache[key] = result
@@ -91,6 +104,7 @@ def preview_ranking(result: Prepared) -> Selection:
 def forget_files() -> None:
     """After a write: drop what was read and empty the uploader."""
     st.session_state.pop(PREPARED, None)
+    st.session_state.pop(READ, None)
     st.session_state[UPLOADER] = st.session_state.get(UPLOADER, 0) + 1
 
 
