@@ -327,3 +327,22 @@ def test_a_read_only_database_location_still_shows_the_waves(
         assert matrix.title[0].value
     finally:
         get_store.clear()
+
+
+def test_a_damaged_database_is_a_clear_message_not_a_traceback(
+        address: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.common import get_store
+
+    st_config.set_option("server.address", "localhost")
+    damaged = tmp_path / "rotto.duckdb"
+    damaged.write_bytes(b"DUCK" + bytes(range(256)) * 64)  # a file cut off and scrambled
+    monkeypatch.setenv("METRODIGITAL_DB", str(damaged))
+    get_store.clear()
+    try:
+        app = open_upload()
+        [error] = app.error
+        assert "«rotto.duckdb»" in error.body
+        assert str(tmp_path) not in error.body
+        assert not app.exception
+    finally:
+        get_store.clear()
