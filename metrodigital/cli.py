@@ -27,23 +27,31 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, TextIO
+from urllib.parse import urlsplit
 
 from metrodigital.analysis import analyse
 from metrodigital.criteria import criterion_keys, load_criteria, seed_weights
 from metrodigital.explain import note_text, quota_sentences, quota_text, short_name, tie_sentence
+from metrodigital.export_text import csv_cell, json_dumps, printable, printable_lines
 from metrodigital.i18n import LANGUAGES, Lang, fmt_number, normalise_lang, t
 from metrodigital.paths import database_path
 from metrodigital.quotas import Quota, parse_quota
 from metrodigital.ranking import Selection, evaluate, score_decimals
-from metrodigital.report import build_report
+from metrodigital.report import (
+    PUBLIC_URL_ENV,
+    build_report,
+    public_url,
+    report_file_name,
+    scenario_link,
+)
 from metrodigital.roles import Actor, AuthConfig
 from metrodigital.scenario import (
     DEFAULT_DRAWS,
     DEFAULT_SEED,
     DEFAULT_SPREAD,
     DEFAULT_TOP,
+    DRAWS_CHOICES,
     SEED_MAX,
     SPREAD_MAX,
     TOP_MAX,
@@ -51,7 +59,6 @@ from metrodigital.scenario import (
     Scenario,
     TieRule,
     parse_weight_overrides,
-    scenario_to_params,
     weight_params,
 )
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError, slugify
@@ -266,6 +273,8 @@ def build_parser(lang: Lang = "it") -> argparse.ArgumentParser:
                                  description=t("cli.help.report", lang))
     report.add_argument("--out", type=Path, required=True, metavar=t("cli.metavar.xlsx", lang),
                         help=_help("cli.help.out", lang))
+    report.add_argument("--url", type=_url(lang), metavar="URL",
+                        help=_help("cli.help.url", lang, env=PUBLIC_URL_ENV))
     _scenario_options(report, lang, ties=True, robustness=True)
 
     validate = commands.add_parser("validate", help=_help("cli.help.validate", lang),
@@ -327,8 +336,16 @@ def run_robustness(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     lang = normalise_lang(args.lang)
-    if args.out.suffix.lower() != ".xlsx":
+    if not args.out.is_dir() and args.out.suffix.lower() != ".xlsx":
         raise CliFailure(t("cli.report_suffix", lang, file=args.out))
+    if args.draws not in DRAWS_CHOICES:  # the report's link must reopen the same scenario
+        raise CliFailure(t("cli.report_draws", lang, value=args.draws, choices=", ".join(
+            str(n) for n in DRAWS_CHOICES)))
+    if args.url is None:
+        try:
+            public_url()
+        except ValueError as bad:
+            raise CliFailure(t("cli.bad_public_url", lang, value=bad, env=PUBLIC_URL_ENV)) from None
     store, wave_slug, _ = _open_store(args, lang)
     try:
         scenario = _scenario(args, wave_slug, lang)
@@ -338,10 +355,21 @@ def run_report(args: argparse.Namespace) -> int:
         wave = store.wave(wave_slug)
     finally:
         store.close()
-    link = "?" + urlencode(scenario_to_params(scenario), doseq=True)
-    args.out.write_bytes(build_report(selection, wave, robustness, link=link, lang=lang))
-    print(t("cli.report_written", lang, file=args.out))
+    link = scenario_link(scenario, lang, args.url)
+    out = args.out / report_file_name(wave, date.today()) if args.out.is_dir() else args.out
+    out.write_bytes(build_report(selection, wave, robustness, link=link, lang=lang))
+    _say(t("cli.report_written", lang, file=out))
     return 0
+
+
+def _url(lang: Lang) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise argparse.ArgumentTypeError(t("cli.bad_url", lang, value=text))
+        return text
+
+    return parse
 
 
 def _read_file(path: Path, lang: str = "it") -> bytes:
@@ -360,13 +388,13 @@ def _read_and_report(args: argparse.Namespace, lang: str) -> Preview | None:
         preview = prepare(data, args.file.name, fmt=args.file_format)
     except FileRejected as rejected:
         for problem in rejected.problems:
-            print(f"{t('cli.error', lang)}: {problem.message(lang)}")
+            _say(f"{t('cli.error', lang)}: {problem.message(lang)}")
         return None
     for problem in preview.problems:
         label = t("cli.error" if problem.severity == "error" else "cli.warning", lang)
-        print(f"{label}: {problem.message(lang)}")
+        _say(f"{label}: {problem.message(lang)}")
     if preview.ignored:
-        print(t("ingest.ignored_columns", lang, columns=", ".join(
+        _say(t("ingest.ignored_columns", lang, columns=", ".join(
             f"{letter} «{header}»" for letter, header in preview.ignored)))
     return preview
 
@@ -395,11 +423,11 @@ def run_import(args: argparse.Namespace) -> int:
         wave = publish(store, preview, name=args.wave, survey_date=args.date, auth=auth,
                        actor=Actor(), accept_warnings=args.accept_warnings)
     except ImportBlocked as blocked:
-        print(t(blocked.code, lang), file=sys.stderr)
+        _say(t(blocked.code, lang), sys.stderr)
         return 1
     finally:
         store.close()
-    print(t("cli.imported", lang, name=wave.name, slug=wave.slug, rows=wave.n_rows))
+    _say(t("cli.imported", lang, name=wave.name, slug=wave.slug, rows=wave.n_rows))
     return 0
 
 
@@ -528,7 +556,7 @@ def _table_text(selection: Selection, lang: Lang) -> str:
     decimals = score_decimals(selection)
     headers = [t("table.rank", lang), t("table.change", lang), t("table.entity", lang),
                t("table.score", lang), t("table.selected", lang), t("table.tied", lang)]
-    rows = [[str(int(row["rank"])), _change(int(row["rank_change"])), row["ente"],
+    rows = [[str(int(row["rank"])), _change(int(row["rank_change"])), printable(row["ente"]),
              fmt_number(float(row["score"]), lang, decimals),
              "✔" if row["selected"] else "", "=" if row["tied_at_cutoff"] else ""]
             for _, row in selection.table.iterrows()]
@@ -551,10 +579,10 @@ def _csv_text(selection: Selection) -> str:
     writer.writerow(["rank", "entity_id", "ente", "score", "seed_rank", "rank_change",
                      "selected", "tied_at_cutoff", *keys])
     for _, row in selection.table.iterrows():
-        writer.writerow([int(row["rank"]), row["entity_id"], row["ente"], _number(row["score"]),
-                         int(row["seed_rank"]), int(row["rank_change"]),
-                         bool(row["selected"]), bool(row["tied_at_cutoff"]),
-                         *(_number(row[k]) for k in keys)])
+        writer.writerow([csv_cell(v) for v in (
+            int(row["rank"]), row["entity_id"], row["ente"], _number(row["score"]),
+            int(row["seed_rank"]), int(row["rank_change"]), bool(row["selected"]),
+            bool(row["tied_at_cutoff"]), *(_number(row[k]) for k in keys))])
     return out.getvalue()
 
 
@@ -592,19 +620,24 @@ def run_rank(args: argparse.Namespace) -> int:
     if selection.ties.at_cutoff or selection.all_weights_zero:
         warnings.append(sentence)
     if args.format == "json":
-        print(json.dumps(selection_json(selection, warnings, lang), ensure_ascii=False, indent=2))
+        print(json_dumps(selection_json(selection, warnings, lang)))
     elif args.format == "csv":
         sys.stdout.write(_csv_text(selection))
         for warning in warnings:
-            print(warning, file=sys.stderr)
+            _say(warning, sys.stderr)
     else:
         print(_table_text(selection, lang))
         print()
-        print(sentence)
+        _say(sentence)
         for warning in warnings:
             if warning != sentence:
-                print(f"! {warning}")
+                _say(f"! {warning}")
     return 0
+
+
+def _say(text: str, stream: TextIO | None = None) -> None:
+    """Print a message that may hold names from a file: never an escape sequence."""
+    print(printable_lines(text), file=stream or sys.stdout)
 
 
 class CliFailure(RuntimeError):
@@ -624,18 +657,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except CliFailure as error:
-        print(str(error), file=sys.stderr)
+        _say(str(error), sys.stderr)
         return failure_status
     except StoreError as error:
-        print(t("store.unavailable", lang, detail=str(error)), file=sys.stderr)
+        _say(t("store.unavailable", lang, detail=str(error)), sys.stderr)
         return failure_status
     except BrokenPipeError:
         raise  # the reader has gone: run() ends quietly
     except Exception as error:  # a message, never a traceback
         if os.environ.get(DEBUG_ENV_VAR):
             raise
-        print(t("cli.unexpected", lang, error=f"{type(error).__name__}: {error}",
-                env=DEBUG_ENV_VAR), file=sys.stderr)
+        _say(t("cli.unexpected", lang, error=f"{type(error).__name__}: {error}",
+               env=DEBUG_ENV_VAR), sys.stderr)
         return 1
 
 

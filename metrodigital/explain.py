@@ -9,7 +9,7 @@ from metrodigital.criteria import criterion
 from metrodigital.i18n import fmt_number, t
 from metrodigital.quotas import Quota
 from metrodigital.ranking import Selection
-from metrodigital.scenario import Note
+from metrodigital.scenario import Note, TieRule
 
 
 def short_name(ente: str) -> str:
@@ -52,6 +52,21 @@ def tie_sentence(selection: Selection, lang: str) -> str:
     body = t(f"ties.{ties.outcome}", lang, n=n, top=top, included=included, excluded=excluded,
              criteria=criteria, slots=ties.slots)
     return f"{head} {body}"
+
+
+def tie_rule_text(selection: Selection, lang: str) -> str:
+    """The scenario's tie rule in words: "spareggio per criteri, in ordine: Servizi e …"."""
+    scenario = selection.scenario
+    if scenario.ties is TieRule.CRITERIA:
+        if not scenario.tie_criteria:
+            return t("ties.rule_criteria_none", lang)
+        return t("ties.rule_criteria", lang, criteria=join_names(
+            (criterion(k).label(lang) for k in scenario.tie_criteria), lang))
+    if scenario.ties is TieRule.CHOICE:
+        names = selection.table.set_index("entity_id")["ente"].map(short_name)
+        picks = [names[p] for p in scenario.picks if p in names.index]
+        return t("ties.rule_choice", lang, picks=join_names(picks, lang) or "—")
+    return t("ties.rule_all", lang)
 
 
 def quota_text(quota: Quota, lang: str) -> str:

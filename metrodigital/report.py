@@ -1,16 +1,27 @@
 """The Excel report of a scenario: parameters, ranking, selection, robustness.
 
-Every text cell that a spreadsheet would read as a formula (``= + - @``, tab,
-carriage return at the start) is written as text, so an entity name can never
-run in the reader's Excel.
+Text from files and people (entity names, the wave's name) is written as what a
+person reads (:func:`metrodigital.export_text.printable`: no escape sequence or
+control character, which openpyxl would refuse anyway) in a *string* cell:
+Excel shows a string cell's text and never evaluates it, so "=HYPERLINK(…)" or
+"-2+3 Comune" read exactly as written, with no apostrophe in front; text that
+starts like a formula also gets Excel's quote prefix, so editing the cell keeps
+it text.
+
+The link to the scenario is absolute: the address the page was opened from, or
+the app's public address (``METRODIGITAL_PUBLIC_URL``, default
+http://localhost:8501) for the command line.
 """
 
 from __future__ import annotations
 
 import io
-from datetime import datetime
+import os
+from datetime import date, datetime
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -19,11 +30,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 from metrodigital import __version__
 from metrodigital.analysis import RobustnessReport, tipping_sentence
 from metrodigital.criteria import load_criteria
-from metrodigital.explain import quota_sentences, quota_text, tie_sentence
-from metrodigital.i18n import t
-from metrodigital.ranking import Selection
-from metrodigital.store import Wave
+from metrodigital.explain import quota_sentences, quota_text, tie_rule_text, tie_sentence
+from metrodigital.export_text import printable
+from metrodigital.i18n import DEFAULT_LANG, t
+from metrodigital.ranking import Selection, score_decimals
+from metrodigital.scenario import PARAM_LANG, Scenario, scenario_to_params
+from metrodigital.store import SEED_WAVE_SLUG, Wave
 from metrodigital.workbook import neutralise_for_export
+
+PUBLIC_URL_ENV = "METRODIGITAL_PUBLIC_URL"
+DEFAULT_PUBLIC_URL = "http://localhost:8501"
 
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="1F5AA6")
@@ -31,23 +47,82 @@ _SELECTED_FILL = PatternFill("solid", fgColor="DCEFE3")
 _TIED_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 
+def _absolute(url: str | None) -> bool:
+    parts = urlsplit(url or "")
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def public_url() -> str:
+    """The app's public address: ``$METRODIGITAL_PUBLIC_URL`` or http://localhost:8501.
+
+    Raises ValueError when the setting is not an http(s) address.
+    """
+    configured = os.environ.get(PUBLIC_URL_ENV, "").strip()
+    if not configured:
+        return DEFAULT_PUBLIC_URL
+    if not _absolute(configured):
+        raise ValueError(configured)
+    return configured
+
+
+def scenario_link(scenario: Scenario, lang: str, base: str | None = None) -> str:
+    """The full link that opens ``scenario`` in ``lang``: ``base`` (the address a page was
+    opened from) when it is an http(s) address, else the app's public address."""
+    if not _absolute(base):
+        try:
+            base = public_url()
+        except ValueError:
+            base = DEFAULT_PUBLIC_URL
+    query = scenario_to_params(scenario, default_wave=SEED_WAVE_SLUG)
+    if lang != DEFAULT_LANG:
+        query[PARAM_LANG] = lang
+    here = urlsplit(base)
+    return urlunsplit(here._replace(path=here.path or "/", query=urlencode(query, doseq=True),
+                                    fragment=""))
+
+
+def report_file_name(wave: Wave, day: date) -> str:
+    """``metrodigital_<wave>_<YYYY-MM-DD>.xlsx``: which wave, which day."""
+    return f"metrodigital_{wave.slug}_{day.isoformat()}.xlsx"
+
+
 def safe_cell(value: object) -> object:
-    """``value`` as a cell value that a spreadsheet shows and never evaluates."""
-    return neutralise_for_export(value)
+    """``value`` as a cell shows it: text without escape sequences or control characters
+    (what a person reads), anything else as it is. :func:`_write` makes it a string cell."""
+    return printable(value) if isinstance(value, str) else value
+
+
+def _write(cell: Cell, value: object) -> None:
+    """Put ``value`` in ``cell``; text always as a string cell, never a formula."""
+    cell.value = safe_cell(value)
+    _as_text(cell)
+
+
+def _as_text(cell: Cell) -> None:
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # openpyxl takes "=…" for a formula
+        if neutralise_for_export(cell.value) != cell.value:  # it starts like a formula
+            cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
+
+
+def _append(sheet: Worksheet, values: list[object]) -> None:
+    sheet.append([safe_cell(v) for v in values])
+    for cell in sheet[sheet.max_row]:
+        _as_text(cell)
 
 
 def _table(sheet: Worksheet, headers: list[str], rows: list[list[object]],
            formats: dict[int, str] | None = None) -> None:
-    sheet.append([safe_cell(h) for h in headers])
+    _append(sheet, list(headers))
     for cell in sheet[1]:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append([safe_cell(v) for v in row])
+        _append(sheet, row)
     sheet.freeze_panes = "B2" if len(headers) > 2 else "A2"
     for index, header in enumerate(headers, start=1):
-        cells = [len(str(r[index - 1])) for r in rows if index <= len(r)]
+        cells = [len(str(safe_cell(r[index - 1]))) for r in rows if index <= len(r)]
         width = max([len(str(header)), *cells])
         sheet.column_dimensions[get_column_letter(index)].width = min(max(10, width + 2), 60)
     for index, number_format in (formats or {}).items():
@@ -71,11 +146,12 @@ def build_report(selection: Selection, wave: Wave, robustness: RobustnessReport 
         [t("report.wave_file", lang), wave.source_file],
         ["SHA-256", wave.sha256],
         [t("report.top", lang), scenario.top],
-        [t("report.ties", lang), scenario.ties_label()],
+        [t("report.ties", lang), tie_rule_text(selection, lang)],
         [t("report.tie_status", lang), tie_sentence(selection, lang)],
         [t("report.quotas", lang), "; ".join(quota_text(q, lang) for q in scenario.quotas)
          or "—"],
-        *([t("report.quota_effect", lang), line] for line in quota_sentences(selection, lang)),
+        *([t("report.quota_effect", lang), line]
+          for line in quota_sentences(selection, lang, with_tie=False)),
         [t("report.normalisation", lang),
          t(f"sidebar.normalisation_{scenario.normalisation}", lang)],
         [t("report.created", lang), (now or datetime.now()).strftime("%Y-%m-%d %H:%M")],
@@ -91,16 +167,28 @@ def build_report(selection: Selection, wave: Wave, robustness: RobustnessReport 
                  [t("report.draws", lang), sim.draws], [t("report.seed", lang), sim.seed]]
     _table(params, [t("report.parameter", lang), t("report.value", lang),
                     t("report.share", lang)], rows, {3: "0.0%"})
+    link_cell = next(row[1] for row in params.iter_rows(min_row=2)
+                     if row[0].value == t("report.link", lang))
+    if _absolute(link):
+        link_cell.hyperlink = link  # opens the scenario with a click
+        link_cell.style = "Hyperlink"
 
     ranking = book.create_sheet(t("report.sheet_ranking", lang))
     table = selection.table
     headers = [t("table.rank", lang), t("table.entity", lang), t("table.score", lang),
                t("table.selected", lang), t("table.tied", lang),
                *(c.label(lang) for c in criteria)]
-    body = [[int(r["rank"]), r["ente"], float(r["score"]), bool(r["selected"]),
-             bool(r["tied_at_cutoff"]), *(float(r[c.key]) for c in criteria)]
+    decimals = score_decimals(selection)  # as the page shows them
+
+    def number(value: float) -> float | int:
+        return round(float(value), decimals) if decimals else round(float(value))
+
+    score_format = "#,##0" if decimals == 0 else "#,##0." + "0" * decimals
+    body = [[int(r["rank"]), r["ente"], number(r["score"]), bool(r["selected"]),
+             bool(r["tied_at_cutoff"]), *(number(r[c.key]) for c in criteria)]
             for _, r in table.iterrows()]
-    _table(ranking, headers, body, {3: "#,##0.##"})
+    _table(ranking, headers, body, {3: score_format} | {
+        6 + i: score_format for i in range(len(criteria))})
     last = len(body) + 1
     ranking.conditional_formatting.add(
         f"D2:D{last}", CellIsRule(operator="equal", formula=["TRUE"], fill=_SELECTED_FILL))
@@ -111,10 +199,9 @@ def build_report(selection: Selection, wave: Wave, robustness: RobustnessReport 
     picked = table[table["selected"]]
     _table(chosen, [t("table.rank", lang), t("table.entity", lang), t("table.score", lang),
                     t("table.tied", lang)],
-           [[int(r["rank"]), r["ente"], float(r["score"]), bool(r["tied_at_cutoff"])]
-            for _, r in picked.iterrows()], {3: "#,##0.##"})
-    chosen.append([])
-    chosen.append([safe_cell(tie_sentence(selection, lang))])
+           [[int(r["rank"]), r["ente"], number(r["score"]), bool(r["tied_at_cutoff"])]
+            for _, r in picked.iterrows()], {3: score_format})
+    _write(chosen.cell(chosen.max_row + 2, 1), tie_sentence(selection, lang))
 
     if robustness is not None:
         robust = book.create_sheet(t("report.sheet_robustness", lang))

@@ -1,12 +1,14 @@
 """METRODIGITAL — the Robustness page: who is safely in, who is borderline, what would change it."""
 
+from datetime import date
+
 import streamlit as st
 
 from metrodigital.analysis import dominance_sentence, tipping_sentence
 from metrodigital.i18n import fmt_number, t
 from metrodigital.ranking import evaluate
-from metrodigital.report import build_report
-from ui.common import close_page, open_page, share_url
+from metrodigital.report import build_report, report_file_name, scenario_link
+from ui.common import close_page, open_page
 from ui.robustness import (
     cached_analysis,
     effective_frame,
@@ -51,13 +53,14 @@ if near:
 else:
     st.text(t("robustness.no_tipping", lang))
 
+link = scenario_link(scenario, lang, st.context.url)  # this page's own address, full
 st.download_button(
     t("report.download", lang), icon=":material/download:",
-    file_name=f"metrodigital-{scenario.wave}.xlsx",
+    file_name=report_file_name(store.wave(scenario.wave), date.today()),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     # built only when clicked: openpyxl is too slow to run on every slider move
     data=lambda: build_report(evaluate(store, scenario), store.wave(scenario.wave), report,
-                              link=share_url(scenario, lang), lang=lang),
+                              link=link, lang=lang),
 )
 
 st.subheader(t("robustness.effective_title", lang))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -391,3 +393,36 @@ def test_a_reader_that_closes_the_pipe_ends_the_command_quietly(tmp_path: Path) 
     err = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141
     assert err == ""
+
+
+# -- hostile names: what reaches a terminal or a spreadsheet is only text -----------------
+def test_hostile_names_never_reach_the_terminal_or_a_spreadsheet_as_commands(
+        tmp_path: Path) -> None:
+    from tests.test_report import HOSTILE, READ_AS, hostile_matrix
+
+    env = _cli_env(tmp_path)
+    data = str(hostile_matrix(tmp_path))
+    outputs = {fmt: _run(["rank", "--data", data, "--format", fmt], env)
+               for fmt in ("table", "csv", "json")}
+    checked = _run(["validate", data], env)
+    for result in [*outputs.values(), checked]:
+        shown = result.stdout + result.stderr
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in shown
+        for control in ("\x1b", "\x07", "\x9b", "\x9c", "\x9d"):
+            assert control not in shown  # no escape sequence, 7-bit or 8-bit, ever
+    table = outputs["table"].stdout
+    assert "click" in table and "Comune rosso" in table and "]8;;" not in table
+
+    # CSV: OWASP's rule, a leading apostrophe on text a spreadsheet would evaluate
+    rows = list(csv.DictReader(io.StringIO(outputs["csv"].stdout)))
+    names = [row["ente"] for row in rows]
+    for read_as in READ_AS:
+        trigger = read_as.startswith(("=", "+", "-", "@", "\uff1d"))
+        assert ("'" + read_as if trigger else read_as) in names
+    assert all(not n.startswith(("=", "+", "-", "@", "\uff1d")) for n in names)
+
+    # JSON keeps every name exactly, controls written as JSON escapes a terminal prints as text
+    raw = outputs["json"].stdout
+    assert "\\u001b]8;;http://x\\u0007click" in raw and "\\u009b31mC1 Comune" in raw
+    assert {r["ente"] for r in json.loads(raw)["ranking"]} >= set(HOSTILE)
