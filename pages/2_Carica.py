@@ -92,12 +92,14 @@ elif decision.allowed:
                                       key="_wave_name")
                         st.date_input(t("upload.wave_date", lang), value=date.today(),
                                       format="DD/MM/YYYY", key="_wave_date")
+                        # keyed by the file and its warnings: an acceptance given for
+                        # one file (or for fewer warnings) is never carried over
+                        accept_key = f"_wave_accept_{preview.sha256[:16]}_{warnings}"
                         if warnings:
-                            st.checkbox(t("upload.accept", lang, n=warnings),
-                                        key="_wave_accept")
+                            st.checkbox(t("upload.accept", lang, n=warnings), key=accept_key)
                         st.form_submit_button(
                             t("upload.publish", lang), type="primary", on_click=publish_now,
-                            args=(store, result, mapping, auth, actor, lang))
+                            args=(store, result, mapping, accept_key, auth, actor, lang))
                     show_publish_error()
 
     st.subheader(t("upload.delete", lang))

@@ -154,7 +154,7 @@ def button(app: AppTest, label: str):
 def publish_as(app: AppTest, name: str, accept: bool = False) -> AppTest:
     app.text_input(key="_wave_name").set_value(name)
     if accept:
-        app.checkbox(key="_wave_accept").check()
+        next(c for c in app.checkbox if c.label.startswith("Accetto")).check()
     return button(app, "Pubblica come nuova ondata").click().run()
 
 
@@ -346,3 +346,18 @@ def test_a_damaged_database_is_a_clear_message_not_a_traceback(
         assert not app.exception
     finally:
         get_store.clear()
+
+
+def test_an_acceptance_given_for_one_file_is_not_carried_to_the_next(editor_db: Path) -> None:
+    app = open_upload()
+    first = xlsx([["ente", *criterion_keys()], ["Comune di Nessunluogo", *[1] * 8]])
+    app.file_uploader[0].set_value(("a.xlsx", first, XLSX)).run()
+    next(c for c in app.checkbox if c.label.startswith("Accetto")).check().run()
+    second = xlsx([["ente", *criterion_keys()], ["Comune di Altroluogo", *[2] * 8]])
+    app.file_uploader[0].set_value(("b.xlsx", second, XLSX)).run()
+    accept = next(c for c in app.checkbox if c.label.startswith("Accetto"))
+    assert not accept.value
+    app.text_input(key="_wave_name").set_value("Non accettata")
+    button(app, "Pubblica come nuova ondata").click().run()
+    assert "Ci sono avvisi da accettare" in app.error[0].body
+    assert "Non accettata" not in app.selectbox(key="wave").options

@@ -282,8 +282,8 @@ def _keep_top(store: Store, top: object) -> None:
         st.session_state[PARAM_TOP] = max(1, min(top, largest))
 
 
-def publish_now(store: Store, result: Prepared, mapping: dict[str, str], auth: AuthConfig,
-                actor: Actor, lang: Lang) -> None:
+def publish_now(store: Store, result: Prepared, mapping: dict[str, str], accept_key: str,
+                auth: AuthConfig, actor: Actor, lang: Lang) -> None:
     """The Publish button's callback: it runs before the next run draws anything, so the
     sidebar and the waves list show the new wave, and N stays as it was."""
     st.session_state.pop(PUBLISH_ERROR, None)
@@ -293,7 +293,7 @@ def publish_now(store: Store, result: Prepared, mapping: dict[str, str], auth: A
     try:
         wave = publish(store, preview, name=str(st.session_state.get("_wave_name") or ""),
                        survey_date=st.session_state.get("_wave_date"), auth=auth,
-                       actor=actor, accept_warnings=bool(st.session_state.get("_wave_accept")))
+                       actor=actor, accept_warnings=bool(st.session_state.get(accept_key)))
     except (ImportBlocked, PermissionDenied, StoreError) as refused:
         st.session_state[PUBLISH_ERROR] = refusal(refused, lang)
         return
@@ -305,6 +305,7 @@ def publish_now(store: Store, result: Prepared, mapping: dict[str, str], auth: A
             text += " " + refusal(refused, lang)
     flash("success", text)
     forget_files()
+    st.session_state["_wave_name"] = ""  # the next file needs a name of its own
     _keep_top(store, top)
 
 
