@@ -175,3 +175,27 @@ def test_viewers_see_a_role_instead_of_an_editors_email(store: Store, address: N
     shown = viewer.dataframe[0].value
     assert "ufficio@cittametro.it" not in shown.to_string()
     assert "editor" in shown["Salvato da" if "Salvato da" in shown else shown.columns[-1]].tolist()
+
+
+def test_the_slope_chart_names_everyone_on_both_sides_without_overlaps(store: Store) -> None:
+    from metrodigital.display import clean
+    from metrodigital.explain import short_name
+    from ui.compare import LABEL_MAX, side_labels, slope_chart
+
+    result = compare(evaluate(store, Scenario().with_weights(servizi=3)),
+                     evaluate(store, Scenario()))
+    labels = side_labels(result, "attuale", "fonte")
+    for side, column in (("fonte", "rank_b"), ("attuale", "rank_a")):
+        mine = labels[labels["scenario"] == side]
+        assert mine["posizione"].is_unique  # one label per height: none written over another
+        at = dict(zip(mine["posizione"], mine["etichetta"], strict=True))
+        for name, rank in zip(result.ranks["ente"], result.ranks[column], strict=True):
+            assert clean(short_name(name), LABEL_MAX) in at[int(rank)]
+    # the source's tie at 193 (ranks 11–13 with N = 12) shares one label on the left
+    tied = labels[(labels["scenario"] == "fonte") & (labels["posizione"] == 11)]
+    assert set(tied["etichetta"].iloc[0].split(", ")) == {
+        "Mazzè", "Sant'Ambrogio di Torino", "Albiano d'Ivrea"}
+    spec = slope_chart(result, "attuale", "fonte", "it").to_dict()
+    aligns = {layer["mark"].get("align") for layer in spec["layer"]
+              if isinstance(layer["mark"], dict) and layer["mark"].get("type") == "text"}
+    assert aligns == {"left", "right"}
