@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from metrodigital.criteria import load_criteria, seed_weights
-from metrodigital.display import plain
+from metrodigital.display import clean, plain
 from metrodigital.explain import note_text
 from metrodigital.i18n import Lang, fmt_number, fmt_percent, quote, t
 from metrodigital.quotas import Quota, parse_quota
@@ -102,7 +102,7 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
             st.session_state[PARAM_WAVE] = SEED_WAVE_SLUG
         st.session_state[_WAVE_NAMES_KEY] = names
         wave = str(st.selectbox(t("sidebar.wave", lang), options=slugs,
-                                format_func=names.__getitem__, key=PARAM_WAVE,
+                                format_func=lambda slug: clean(names[slug]), key=PARAM_WAVE,
                                 help=t("sidebar.wave_help", lang),
                                 on_change=lambda: st.session_state.pop(_WAVE_GONE_KEY, None)))
         write_to_link(PARAM_WAVE, [wave], [SEED_WAVE_SLUG])
