@@ -96,11 +96,30 @@ def markdown_texts(app: AppTest) -> list[tuple[str, str]]:
     return found
 
 
+def option_texts(app: AppTest) -> list[tuple[str, str]]:
+    """(element type, option) for every choice of a select box or multiselect: shown as
+    text, but still read by the browser's bidirectional algorithm."""
+    found: list[tuple[str, str]] = []
+
+    def visit(node: object) -> None:
+        kind = str(getattr(node, "type", ""))
+        if kind in {"selectbox", "multiselect"}:
+            found.extend((kind, str(option)) for option in node.proto.options)  # type: ignore[attr-defined]
+        for child in getattr(node, "children", {}).values():
+            visit(child)
+
+    visit(app._tree)
+    return found
+
+
 def assert_nothing_hostile(app: AppTest) -> list[str]:
     texts = markdown_texts(app)
     bad = [(kind, text[:120], hostile_constructs(text)) for kind, text in texts
            if hostile_constructs(text)]
     assert not bad, bad
+    lying = [(kind, option[:120]) for kind, option in option_texts(app)
+             if {"bidirectional control", "500-character name"} & set(hostile_constructs(option))]
+    assert not lying, lying
     return [text for _, text in texts]
 
 
