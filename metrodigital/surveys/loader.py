@@ -745,7 +745,7 @@ def _finding(reader: _Reader, where: Path_, raw: dict[str, Any],
     return Finding(key=key, kind=kind, question=question.code, sentence=sentence,
                    sentence_en=sentence_en, condition=condition, values=values, min=low,
                    max=high, bins=tuple(bins), by=by, decimals=decimals or 0,
-                   published=published)
+                   published=published, question_def=question, by_def=by_question)
 
 
 def _catalogue(reader: _Reader, raw: Any, questions: Mapping[str, Question]

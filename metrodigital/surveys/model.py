@@ -281,6 +281,9 @@ class Finding:
     by: str = ""  # question code or entity column: the breakdown
     decimals: int = 0  # of the share (as a percentage) or the mean
     published: Published = field(default_factory=Published)
+    # The questions themselves, resolved by the loader (the evaluator reads options there).
+    question_def: Question | None = field(default=None, compare=False, repr=False)
+    by_def: Question | None = field(default=None, compare=False, repr=False)
 
     def sentence_in(self, lang: str) -> str:
         return _in(lang, self.sentence, self.sentence_en)
