@@ -9,7 +9,15 @@ from metrodigital.display import plain
 from metrodigital.i18n import fmt_number, t
 from metrodigital.ranking import evaluate
 from ui.common import Frame, PageStart, close_page, open_live_page
-from ui.matrix import changes_text, pick_tied, prepare_table, show_table, tie_box
+from ui.matrix import (
+    changes_text,
+    download_table,
+    phone_summary,
+    pick_tied,
+    prepare_table,
+    show_table,
+    tie_box,
+)
 
 
 def intro(page: PageStart) -> None:
@@ -43,6 +51,8 @@ def matrix(page: Frame) -> None:
 
     with tie_area:
         tie_box(selection, lang)
+    with page.phone:
+        phone_summary(selection, changes, lang)
     if changes:
         st.info("  \n".join(changes), icon=":material/swap_vert:")
     with st.container(horizontal=True, gap="medium"):
@@ -56,6 +66,7 @@ def matrix(page: Frame) -> None:
     st.caption(t("matrix.chart_alt", lang))
     st.subheader(t("matrix.table_title", lang))
     show_table(table)
+    download_table(table, lang, scenario.wave)
     close_page(page, scenario, selection.points)
 
 

@@ -27,6 +27,28 @@ CRITERION_COLOURS = (
 )
 BAR_STEP = 20  # pixels per entity row
 CUTOFF_COLOUR = "#B00020"
+# On a phone the names take at most a third of the chart's width and the legend two
+# columns, so the bars keep most of the screen; on a wide screen names up to 260 pixels.
+# (containerSize() is the chart's box in the page, known before the chart is laid out.)
+LABEL_LIMIT = "max(80, min(260, containerSize()[0] * 0.33))"
+LEGEND_COLUMNS = "containerSize()[0] < 520 ? 2 : 4"
+LEGEND_LABEL_LIMIT = "containerSize()[0] < 520 ? 105 : 200"
+NUMBER = ",.2~f"  # up to two decimals, thousands grouped: 27,67 / 1.234,5 in Italian
+
+# Vega's number-format locale (d3-format's definition) for each language: Vega-Lite
+# reads it from the spec's ``config.locale``, so axis labels, score labels and tooltips
+# write decimals as the language does.
+NUMBER_LOCALES: dict[str, dict[str, object]] = {
+    "it": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0€"]},
+    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["£", ""]},
+}
+
+
+def with_number_locale(spec: dict[str, Any], lang: str) -> dict[str, Any]:
+    """``spec`` with the number format of ``lang`` (Italian decimals: 27,67)."""
+    config = dict(spec.get("config", {}))
+    config["locale"] = {"number": NUMBER_LOCALES.get(lang, NUMBER_LOCALES["it"])}
+    return {**spec, "config": config}
 
 
 def contributions_rows(selection: Selection, lang: str) -> pa.Table:
@@ -69,38 +91,41 @@ def _contributions_spec(lang: str, keys: tuple[str, ...]) -> dict[str, Any]:
     placeholder = pd.DataFrame(columns=["nome"])
     base = alt.Chart(placeholder)
     bars = base.mark_bar().encode(
-        x=alt.X("contributo:Q", stack="zero", title=t("chart.score", lang)),
+        x=alt.X("contributo:Q", stack="zero", title=t("chart.score", lang),
+                axis=alt.Axis(format=NUMBER)),
         color=alt.Color(
             "criterio:N", title=t("chart.criterion", lang), sort=labels,
             scale=alt.Scale(domain=labels, range=colours),
-            legend=alt.Legend(orient="top", columns=4),
+            legend=alt.Legend(orient="top", columns=alt.ExprRef(LEGEND_COLUMNS),
+                              labelLimit=alt.ExprRef(LEGEND_LABEL_LIMIT)),
         ),
         order=alt.Order("ordine:Q"),
         opacity=alt.condition("datum.selezionato", alt.value(1.0), alt.value(0.35)),
         tooltip=[
             alt.Tooltip("nome:N", title=t("table.entity", lang)),
             alt.Tooltip("criterio:N", title=t("chart.criterion", lang)),
-            alt.Tooltip("punti:Q", title=t("chart.points", lang)),
-            alt.Tooltip("peso:Q", title=t("chart.weight", lang)),
-            alt.Tooltip("contributo:Q", title=t("chart.contribution", lang)),
-            alt.Tooltip("punteggio:Q", title=t("chart.score", lang)),
+            alt.Tooltip("punti:Q", title=t("chart.points", lang), format=NUMBER),
+            alt.Tooltip("peso:Q", title=t("chart.weight", lang), format=NUMBER),
+            alt.Tooltip("contributo:Q", title=t("chart.contribution", lang), format=NUMBER),
+            alt.Tooltip("punteggio:Q", title=t("chart.score", lang), format=NUMBER),
             alt.Tooltip("stato:N", title=t("chart.status", lang)),
         ],
     )
     totals = base.mark_text(align="left", dx=4, fontSize=11).encode(
-        x="punteggio:Q", text=alt.Text("punteggio:Q", format=",.4~f"),
+        x="punteggio:Q", text=alt.Text("punteggio:Q", format=NUMBER),
     ).transform_filter("datum.first")
     cutoff = base.mark_rule(
         color=CUTOFF_COLOUR, strokeDash=[6, 3], strokeWidth=2, yOffset=-BAR_STEP / 2,
     ).transform_filter("datum.first_out")
     chart = (
         alt.layer(bars, totals, cutoff)
-        .encode(y=alt.Y("nome:N", title=None, axis=alt.Axis(labelLimit=260),
+        .encode(y=alt.Y("nome:N", title=None,
+                         axis=alt.Axis(labelLimit=alt.ExprRef(LABEL_LIMIT)),
                          sort=alt.EncodingSortField("position", op="min", order="ascending")))
         .properties(height=alt.Step(BAR_STEP), title=t("chart.title", lang))
         .configure_view(stroke=None)
     )
-    spec = chart.to_dict()  # validated here, once
+    spec = with_number_locale(chart.to_dict(), lang)  # validated here, once
     spec.pop("data", None)
     spec.pop("datasets", None)
     spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Literal
 
 from babel import Locale
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import NumberFormatError, format_decimal, format_percent, parse_decimal
 
 Lang = Literal["it", "en"]
 LANGUAGES: tuple[Lang, ...] = ("it", "en")
@@ -75,9 +75,18 @@ def plural_counts() -> dict[str, str]:
     return _load()[1]
 
 
-def plural_category(count: float, lang: str) -> str:
-    """CLDR's plural category of ``count`` in ``lang``: ``one``, ``many`` or ``other``."""
-    return str(Locale.parse(_LOCALES[normalise_lang(lang)]).plural_form(abs(count)))
+def plural_category(count: object, lang: str) -> str:
+    """CLDR's plural category of ``count`` in ``lang``: ``one``, ``many`` or ``other``.
+    ``count`` may already be formatted for ``lang`` ("1.234")."""
+    locale = _LOCALES[normalise_lang(lang)]
+    if isinstance(count, int | float):
+        number = float(count)
+    else:
+        try:
+            number = float(parse_decimal(str(count), locale=locale))
+        except (NumberFormatError, ValueError):
+            return "other"
+    return str(Locale.parse(locale).plural_form(abs(number)))
 
 
 def normalise_lang(value: object) -> Lang:
@@ -91,8 +100,7 @@ def t(key: str, lang: str = DEFAULT_LANG, /, **params: object) -> str:
     texts = catalogue()[key]
     text = texts.get(normalise_lang(lang)) or texts[DEFAULT_LANG]
     if isinstance(text, dict):
-        count = params[plural_counts()[key]]
-        category = plural_category(float(count), lang)  # type: ignore[arg-type]
+        category = plural_category(params[plural_counts()[key]], lang)
         text = text.get(category) or text["other"]
     return text.format(**params) if params else text
 

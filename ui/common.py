@@ -28,6 +28,7 @@ from ui.links import (
     seed,
     write_to_link,
 )
+from ui.look import apply_page_style
 from ui.sidebar import (
     Controls,
     add_link_notes,
@@ -87,6 +88,7 @@ class Frame(PageStart):
 
     scenario: Scenario
     shares: DeltaGenerator
+    phone: DeltaGenerator  # under the weights, shown on phones only: the results in brief
     notes: DeltaGenerator
 
 
@@ -126,9 +128,9 @@ def _with_live_controls(start: PageStart) -> Frame:
     notes = st.container()  # in the fragment on a live page, so it can always write there
     with notes:
         wave_gone_note(start.lang)
-    scenario, shares = live_controls(start.controls, start.lang)
+    scenario, shares, phone = live_controls(start.controls, start.lang)
     return Frame(**{f.name: getattr(start, f.name) for f in fields(PageStart)},
-                 scenario=scenario, shares=shares, notes=notes)
+                 scenario=scenario, shares=shares, phone=phone, notes=notes)
 
 
 def _catch_failures(lang: Lang, title_key: str, store: Store | None,
@@ -167,7 +169,8 @@ def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
     seed(PARAM_LANG, normalise_lang(linked_lang[-1] if linked_lang else DEFAULT_LANG))
     lang = normalise_lang(st.session_state[PARAM_LANG])
     st.set_page_config(page_title=f"{t(title_key, lang)} · METRODIGITAL", page_icon="🏛️",
-                       layout="wide")
+                       layout="wide", initial_sidebar_state="auto")
+    apply_page_style(lang)
     with st.sidebar:
         chosen = st.radio(
             "Lingua / Language", options=list(LANGUAGES),

@@ -67,6 +67,16 @@ def changes_text(store: Store, selection: Selection, lang: Lang) -> list[str]:
     return lines
 
 
+def phone_summary(selection: Selection, changes: list[str], lang: Lang) -> None:
+    """The results in brief, under the weights, for a phone's screen (where the open
+    sidebar covers the page): how many are selected, the last score, what changed."""
+    last_in = selection.table.loc[selection.table["selected"], "score"]
+    cutoff = fmt_number(last_in.min(), lang) if len(last_in) else "—"
+    lines = [t("matrix.phone_summary", lang, n=selection.n_selected,
+               top=selection.scenario.top, cutoff=cutoff), *changes]
+    st.info("  \n".join(lines), icon=":material/leaderboard:")
+
+
 def pick_tied(selection: Selection, lang: Lang) -> tuple[str, ...]:
     """With the manual rule and a tie at the cut-off: let the user pick who goes in."""
     ties = selection.ties
@@ -114,49 +124,80 @@ class PreparedTable:
     height: int
 
 
+# Column widths in pixels: every column fits a 1280-pixel screen with the sidebar open
+# (about 910 pixels of table; 1,060 at 1440); criteria are headed by a short name, the
+# full one in the header's help, and entities by their short name ("Mazzè").
+_WIDTHS = {"rank": 48, "change": 54, "entity": 150, "score": 86, "selected": 54, "tied": 46,
+           "criterion": 58}
+
+
 def prepare_table(selection: Selection, lang: Lang) -> PreparedTable:
     """The ranking as the page shows it, columns labelled in ``lang``; built straight
     from the selection's arrays, before anything is drawn."""
     table = selection.table
     criteria = load_criteria()
+    short = {c.key: t(f"table.short_{c.key}", lang) for c in criteria}
     numeric = {t("table.score", lang): table["score"].to_numpy(dtype=float)}
-    numeric.update({c.label(lang): table[c.key].to_numpy(dtype=float) for c in criteria})
+    numeric.update({short[c.key]: table[c.key].to_numpy(dtype=float) for c in criteria})
     whole = all(bool(np.all(v == np.round(v))) for v in numeric.values())
     columns: dict[str, object] = {
         t("table.rank", lang): table["rank"].to_numpy(dtype="int64"),
         t("table.change", lang): [_change(int(v)) for v in table["rank_change"]],
-        t("table.entity", lang): table["ente"].tolist(),
+        t("table.entity", lang): [short_name(e) for e in table["ente"]],
         t("table.selected", lang): ["✔" if v else "" for v in table["selected"]],
-        t("table.tied", lang): ["=" if v else "" for v in table["tied_at_cutoff"]],
+        t("table.tied_short", lang): ["=" if v else "" for v in table["tied_at_cutoff"]],
     }
     for label, values in numeric.items():
         # decimals are written in the language's format
         columns[label] = values if whole else [fmt_number(v, lang, 2) for v in values]
     config: dict[str, object] = {
         t("table.rank", lang): st.column_config.NumberColumn(
-            width="small", help=t("table.rank_help", lang)),
+            width=_WIDTHS["rank"], help=t("table.rank_help", lang)),
         t("table.change", lang): st.column_config.TextColumn(
-            width="small", help=t("table.change_help", lang)),
-        t("table.entity", lang): st.column_config.TextColumn(width="large"),
+            width=_WIDTHS["change"], help=t("table.change_help", lang)),
+        t("table.entity", lang): st.column_config.TextColumn(
+            width=_WIDTHS["entity"], help=t("table.entity_help", lang)),
         t("table.selected", lang): st.column_config.TextColumn(
-            width="small", help=t("table.selected_help", lang)),
-        t("table.tied", lang): st.column_config.TextColumn(
-            width="small", help=t("table.tied_help", lang)),
+            width=_WIDTHS["selected"], help=t("table.selected_help", lang)),
+        t("table.tied_short", lang): st.column_config.TextColumn(
+            width=_WIDTHS["tied"], help=t("table.tied_help", lang)),
     }
-    if whole:
-        for label in numeric:
-            config[label] = st.column_config.NumberColumn(format="%d")
+    number = st.column_config.NumberColumn if whole else st.column_config.TextColumn
+    extra = {"format": "%d"} if whole else {}
+    config[t("table.score", lang)] = number(width=_WIDTHS["score"], **extra)  # type: ignore[operator]
+    for c in criteria:
+        config[short[c.key]] = number(  # type: ignore[operator]
+            width=_WIDTHS["criterion"], help=t("table.criterion_help", lang, name=c.label(lang)),
+            **extra)
     # column order: rank, change, entity, score, selected, tied, then the criteria
     order = [t("table.rank", lang), t("table.change", lang), t("table.entity", lang),
-             t("table.score", lang), t("table.selected", lang), t("table.tied", lang),
-             *[c.label(lang) for c in criteria]]
+             t("table.score", lang), t("table.selected", lang), t("table.tied_short", lang),
+             *[short[c.key] for c in criteria]]
     data = pa.table({name: columns[name] for name in order})
     return PreparedTable(data, config, 35 * (len(table) + 1) + 3)
+
+
+def table_width() -> int:
+    """The pixels every column of the ranking table needs."""
+    return sum(_WIDTHS.values()) + _WIDTHS["criterion"] * (len(load_criteria()) - 1)
 
 
 def show_table(table: PreparedTable) -> None:
     st.dataframe(table.data, hide_index=True, column_config=table.config, width="stretch",
                  height=table.height)
+
+
+def download_table(table: PreparedTable, lang: Lang, wave: str) -> None:
+    """The ranking as a CSV file for Excel (semicolons, decimal commas in Italian): the
+    table's own download button is Streamlit's, in English, and is hidden."""
+    def csv() -> bytes:
+        frame = table.data.to_pandas()
+        separator = ";" if lang == "it" else ","
+        return frame.to_csv(index=False, sep=separator).encode("utf-8-sig")
+
+    st.download_button(t("matrix.download", lang), data=csv, icon=":material/download:",
+                       file_name=f"graduatoria-{wave}.csv", mime="text/csv",
+                       on_click="ignore")
 
 
 def ranking_table(selection: Selection, lang: Lang) -> None:

@@ -70,6 +70,7 @@ class Controls:
     ties: TieRule
     tie_criteria: tuple[str, ...]
     weights_slot: DeltaGenerator  # under the weight sliders: shares and reset button
+    phone_slot: DeltaGenerator  # above the weight sliders: the results, on phones only
     live: bool  # weights and N rerun only the page's live fragment
 
 
@@ -104,10 +105,14 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
         wave = str(st.selectbox(t("sidebar.wave", lang), options=slugs,
                                 format_func=lambda slug: clean(names[slug]), key=PARAM_WAVE,
                                 help=t("sidebar.wave_help", lang),
+                                placeholder=t("look.choose", lang),
                                 on_change=lambda: st.session_state.pop(_WAVE_GONE_KEY, None)))
         write_to_link(PARAM_WAVE, [wave], [SEED_WAVE_SLUG])
 
         st.subheader(t("sidebar.weights", lang))
+        # on a phone the open sidebar covers most of the page: the results in brief, above
+        # the weights (drawn by the page, shown on narrow screens only)
+        phone_slot = st.container(key="phone_only")
         rerun_live = (lambda: st.rerun(live_key)) if live_key else None
         for c in load_criteria():
             seed(c.code, int(linked.weights[c.key]))
@@ -157,7 +162,7 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
         linked=linked, wave=wave, top_max=top_max,
         normalisation=Normalisation(normalisation), quotas=tuple(quotas), ties=TieRule(rule),
         tie_criteria=tuple(codes[code].key for code in tie_codes),
-        weights_slot=weights_slot, live=live_key is not None,
+        weights_slot=weights_slot, phone_slot=phone_slot, live=live_key is not None,
     )
 
 
@@ -187,10 +192,12 @@ def wave_gone_note(lang: Lang) -> None:
         st.warning(t("sidebar.wave_gone", lang, name=plain(gone)), icon=":material/delete:")
 
 
-def live_controls(controls: Controls, lang: Lang) -> tuple[Scenario, DeltaGenerator]:
+def live_controls(controls: Controls,
+                  lang: Lang) -> tuple[Scenario, DeltaGenerator, DeltaGenerator]:
     """The whole scenario, with the weights and N as the sliders now say; their values go
-    into the link, and under the weights come the box for their shares and the reset
-    button (enabled when a weight differs from the source's).
+    into the link, and under the weights come a box for the results seen on a phone
+    (shown only on narrow screens), the box for their shares and the reset button
+    (enabled when a weight differs from the source's).
 
     A page can call this in a fragment together with what the weights change, so that
     moving a slider reruns only that.
@@ -202,6 +209,8 @@ def live_controls(controls: Controls, lang: Lang) -> tuple[Scenario, DeltaGenera
         write_to_link(c.code, [str(weights[c.key])], [str(int(c.seed_weight))])
     top = int(st.session_state[PARAM_TOP])
     write_to_link(PARAM_TOP, [str(top)], [str(DEFAULT_TOP)])
+    with controls.phone_slot:
+        phone_box = st.container()
     with controls.weights_slot:
         shares_box = st.empty()  # filled by weights_caption once the page knows the points
         st.button(t("sidebar.reset", lang),
@@ -213,7 +222,7 @@ def live_controls(controls: Controls, lang: Lang) -> tuple[Scenario, DeltaGenera
         # set on the pages that use them; kept here so that every link carries them
         picks=linked.picks, spread=linked.spread, draws=linked.draws, seed=linked.seed,
         normalisation=controls.normalisation, quotas=controls.quotas,
-    ), shares_box
+    ), shares_box, phone_box
 
 
 def _population_classes() -> tuple[int, ...]:
@@ -261,11 +270,13 @@ def quota_controls(linked: list[str], top_max: int, lang: Lang) -> list[Quota]:
     with st.container(border=True):
         st.selectbox(t("sidebar.quota_group", lang), options, key=keep_across_languages(
             _QUOTA_GROUP_KEY), format_func=lambda o: group_label(*by_option[o], lang),
-            help=t("sidebar.quota_group_help", lang) if kind else None)
+            help=t("sidebar.quota_group_help", lang) if kind else None,
+            placeholder=t("look.choose", lang))
         bound_col, k_col = st.columns([3, 2])
         bound_col.selectbox(t("sidebar.quota_bound", lang), ["min", "max"],
                             key=keep_across_languages(_QUOTA_BOUND_KEY),
-                            format_func=lambda b: t(f"sidebar.quota_bound_{b}", lang))
+                            format_func=lambda b: t(f"sidebar.quota_bound_{b}", lang),
+                            placeholder=t("look.choose", lang))
         k_col.number_input(t("sidebar.quota_k", lang), min_value=0, max_value=top_max,
                            value=1, step=1, key=_QUOTA_K_KEY)
         st.button(t("sidebar.quota_add", lang), icon=":material/add:", on_click=_add_quota,
