@@ -284,3 +284,14 @@ def test_the_readme_quota_example_runs_as_a_program(tmp_path: Path) -> None:
         outputs.append(result)
     assert "Mazzè, Sant'Ambrogio di Torino e Albiano d'Ivrea" in outputs[0].stdout
     assert "un solo tipo di quota per volta" in outputs[1].stderr
+
+
+@pytest.mark.parametrize("quota", ["zona9<=3", "pop2<=4", "pop1>=2"])
+def test_compare_page_opens_with_a_quota_link(quota: str) -> None:
+    """The issue saw the IndexError on Confronta too."""
+    app = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
+    app.query_params["q"] = quota
+    app.run()
+    app.switch_page("pages/4_Confronta.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert not app.error, [e.body for e in app.error]
