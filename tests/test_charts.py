@@ -1,0 +1,33 @@
+"""The Matrix chart's Vega-Lite spec: numbers in the user's language, labels that fit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from metrodigital.charts import NUMBER, contributions_chart
+from metrodigital.ranking import evaluate
+from metrodigital.scenario import Normalisation, Scenario
+from metrodigital.store import Store
+
+
+@pytest.mark.parametrize(("lang", "decimal", "thousands"), [("it", ",", "."), ("en", ".", ",")])
+def test_numbers_are_written_the_languages_way(store: Store, lang: str, decimal: str,
+                                              thousands: str) -> None:
+    spec, _ = contributions_chart(evaluate(store, Scenario(normalisation=Normalisation.SHARE)),
+                                  lang)
+    number = spec["config"]["locale"]["number"]
+    assert (number["decimal"], number["thousands"]) == (decimal, thousands)
+    text = json.dumps(spec)
+    # score labels, axis and tooltips: at most two decimals (27,67, not 27,6667)
+    assert NUMBER == ",.2~f" and text.count(f'"format": "{NUMBER}"') >= 6
+    assert ",.4~f" not in text
+
+
+def test_names_and_legend_adapt_to_the_charts_width(store: Store) -> None:
+    spec, rows = contributions_chart(evaluate(store, Scenario()), "it")
+    text = json.dumps(spec)
+    assert "containerSize()[0] * 0.33" in text  # names: a third of a phone's width at most
+    assert "containerSize()[0] < 520 ? 2 : 4" in text  # legend columns
+    assert rows.num_rows == 36 * 8
