@@ -168,6 +168,13 @@ class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[DefinitionProblem] = []
+        self.broken: set[str] = set()  # codes of questions with problems of their own
+
+    def unknown_question(self, where: Path_, value: str) -> None:
+        """A reference to a question that does not exist (silent if it exists but is broken:
+        its own problems are reported where it is defined)."""
+        if value not in self.broken:
+            self.problem(where, "surveys.def.unknown_question", value=value)
 
     def problem(self, where: Path_, code: str, **params: object) -> None:
         self.problems.append(DefinitionProblem(self.file, key_path(where), code, params))
@@ -445,6 +452,8 @@ def _sections(reader: _Reader, data: Mapping[str, Any]) -> tuple[Section, ...]:
                                          "question", required=True)
         before = len(reader.problems)
         questions = [_question(reader, p, q, key) for p, q in question_entries]
+        reader.broken.update(str(q.get("code")) for (_, q), parsed
+                             in zip(question_entries, questions, strict=True) if parsed is None)
         complete = len(reader.problems) == before and None not in questions
         own = tuple(q for q in questions if q is not None)
         section = Section(key=key, number=number or 0, title=title,
@@ -500,7 +509,7 @@ def _population(reader: _Reader, raw: Any, questions: Mapping[str, Question]
     question_code = reader.get(table, "question", str, where, "")
     question = questions.get(question_code) if question_code else None
     if question_code and question is None:
-        reader.problem((*where, "question"), "surveys.def.unknown_question", value=question_code)
+        reader.unknown_question((*where, "question"), question_code)
     elif question is not None and question.type not in (QuestionType.SINGLE, QuestionType.BAND):
         reader.problem((*where, "question"), "surveys.def.population_question_type",
                        value=question_code)
@@ -651,7 +660,7 @@ def _finding(reader: _Reader, where: Path_, raw: dict[str, Any],
     code = reader.get(raw, "question", str, where)
     question = questions.get(code) if code else None
     if code and question is None:
-        reader.problem((*where, "question"), "surveys.def.unknown_question", value=code)
+        reader.unknown_question((*where, "question"), code)
     sentence = reader.text(raw, "sentence", where)
     sentence_en = reader.text(raw, "sentence_en", where, required=False)
     decimals = reader.get(raw, "decimals", int, where, 0)
@@ -672,7 +681,7 @@ def _finding(reader: _Reader, where: Path_, raw: dict[str, Any],
     elif low is not None or high is not None:
         condition = Condition.BETWEEN
     by_question = questions.get(by) if by else None
-    if by and by_question is None and by not in ENTITY_COLUMNS:
+    if by and by_question is None and by not in ENTITY_COLUMNS and by not in reader.broken:
         reader.problem((*where, "by"), "surveys.def.unknown_by", value=by,
                        allowed=", ".join(ENTITY_COLUMNS))
     elif by_question is not None and by_question.type not in CHOICE_TYPES - {
@@ -764,7 +773,7 @@ def _catalogue(reader: _Reader, raw: Any, questions: Mapping[str, Question]
         code = reader.code(item, "code", path)
         question = reader.get(item, "question", str, path)
         if question and question not in questions:
-            reader.problem((*path, "question"), "surveys.def.unknown_question", value=question)
+            reader.unknown_question((*path, "question"), question)
         elif question and questions[question].type != QuestionType.RATING:
             reader.problem((*path, "question"), "surveys.def.service_needs_rating",
                            value=question)
@@ -806,7 +815,7 @@ def _personal(reader: _Reader, raw: Any, questions: Mapping[str, Question]
         if bool(question) == bool(aliases):
             reader.problem(path, "surveys.def.personal_question_or_aliases")
         if question and question not in questions:
-            reader.problem((*path, "question"), "surveys.def.unknown_question", value=question)
+            reader.unknown_question((*path, "question"), question)
         elif question and not questions[question].personal:
             reader.problem((*path, "question"), "surveys.def.question_not_personal",
                            value=question)
