@@ -286,8 +286,12 @@ def breakdown(
     by: Weighting = "equal",
     residents: str = "popolazione",
     min_n: int = MIN_GROUP_N,
+    order: Sequence[object] | None = None,
 ) -> Breakdown:
-    """Mean, share ≥ 4 and n of every service within each group of ``group_col``."""
+    """Mean, share ≥ 4 and n of every service within each group of ``group_col``.
+
+    Groups come in ``order`` (e.g. the population classes' labels; groups it does
+    not list follow in sort order), else in sort order; missing values last."""
     weighting = _check_weighting(by)
     catalogue_services = as_services(services)
     if group_col not in answers.columns:
@@ -297,7 +301,10 @@ def breakdown(
     weights = _weights(answers, weighting, residents)
     ratings = {service.code: _ratings(answers, service) for service in catalogue_services}
     groups = answers[group_col]
-    keys = sorted(groups.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+    present = groups.dropna().unique().tolist()
+    listed = [key for key in (order or ()) if key in present]
+    keys = listed + sorted((key for key in present if key not in listed),
+                           key=lambda v: (str(type(v)), v))
     if groups.isna().any():
         keys.append(None)
     records = []
@@ -319,4 +326,5 @@ def breakdown(
         records, columns=["group", "code", "name", "mean", "share_high", "n", "small"])
     return Breakdown(group_col, weighting, min_n, table,
                      {"group_col": group_col, "by": weighting, "residents": residents,
-                      "min_n": min_n, "high_rating": HIGH_RATING})
+                      "min_n": min_n, "high_rating": HIGH_RATING,
+                      "order": tuple(order or ())})
