@@ -336,8 +336,11 @@ def _options(reader: _Reader, raw: Any, where: Path_, kind: str) -> tuple[Option
         _ordered_intervals(reader, where, intervals)
     reader.unique(((p, o.code) for p, o in located), "code")
     seen: dict[str, tuple[str, Option]] = {}
+    codes = [option.code for _, option in located if option.code]
     for path, option in located:
         for spelling in option.spellings():
+            if spelling == option.code and codes.count(spelling) > 1:
+                continue  # a repeated code: reported above
             folded = normalise_text(spelling)
             if folded in seen and seen[folded][1] is not option:
                 reader.problem(path, "surveys.def.duplicate_spelling", value=spelling,
@@ -704,7 +707,8 @@ def _finding(reader: _Reader, where: Path_, raw: dict[str, Any],
         choice = question.type in CHOICE_TYPES
         if kind == FindingKind.MEAN and not numeric:
             reader.problem((*where, "question"), "surveys.def.mean_needs_number", value=code)
-        if kind in (FindingKind.SHARE, FindingKind.COUNT) and condition is None:
+        if kind in (FindingKind.SHARE, FindingKind.COUNT) and condition is None and not (
+                condition_name):
             reader.problem(where, "surveys.def.condition_missing")
         if kind in (FindingKind.MEAN, FindingKind.DISTRIBUTION) and condition is not None:
             reader.problem((*where, "condition" if condition_name else
