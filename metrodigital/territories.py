@@ -150,6 +150,11 @@ def load_territory(territory_id: str, root: Path | None = None) -> Territory:
     return _load(str(territory_id), root or TERRITORIES_DIR)
 
 
+def clear_cache() -> None:
+    """Forget the territories read so far (after their files changed)."""
+    _load.cache_clear()
+
+
 @lru_cache(maxsize=16)
 def _load(territory_id: str, root: Path) -> Territory:
     folder = root / territory_id

@@ -14,6 +14,7 @@ from metrodigital.territories import (
     TERRITORIES_DIR,
     TerritoryError,
     available_territories,
+    clear_cache,
     load_territory,
 )
 
@@ -165,7 +166,10 @@ def test_an_office_can_load_its_own_zones(milano_copy: Path) -> None:
             "7", "ufficio-2024"]
         return frame
 
+    assert load_territory("milano", milano_copy).comuni.set_index("comune").loc[
+        "Rozzano", "zona_fonte"] == ""
     edit_comuni(milano_copy, change)
+    clear_cache()  # the files changed: read them again
     comuni = load_territory("milano", milano_copy).comuni.set_index("comune")
     assert comuni.loc["Rozzano", "zona_omogenea"] == 7
     assert comuni.loc["Rozzano", "zona_omogenea_nome"] == "Sud Ovest"  # filled from the zones
