@@ -29,8 +29,9 @@ from metrodigital.surveys import (
     load_survey,
     survey_ids,
 )
-from metrodigital.surveys.findings import evaluate_finding
+from metrodigital.surveys.findings import evaluate_finding, half_up
 from metrodigital.surveys.model import QuestionType
+from metrodigital.territories import load_territory
 from metrodigital.territory import match_entity
 
 TEST_SURVEYS = PROJECT_DIR / "tests" / "data" / "surveys"
@@ -540,3 +541,48 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
         load_definition(tmp_path / "nowhere" / "survey.toml")
     assert error.value.messages("en") == [
         f"{(tmp_path / 'nowhere' / 'survey.toml').as_posix()}: the file does not exist"]
+
+
+def test_the_milan_findings_on_the_synthetic_milan_example(milano: Survey) -> None:
+    """The other helper's synthetic example, read by headers: the published figures back."""
+    frame = pd.read_excel(DATA_DIR / "examples" / "risposte_sintetiche_milano_2017.xlsx",
+                          sheet_name="Risposte", header=1, dtype=object)
+    by_header = {normalise_text(h): q.code for q in milano.questions for h in q.headers()}
+    by_header.update({normalise_text(a): milano.entity_code for a in milano.entity_aliases})
+    frame = frame.rename(columns=lambda h: by_header[normalise_text(h)])
+    assert set(frame.columns) == {q.code for q in milano.questions} | {milano.entity_code}
+    zones = load_territory("milano").comuni[["comune", "zona_omogenea_nome"]]
+    frame = frame.merge(zones.rename(columns={"zona_omogenea_nome": "zona_omogenea"}),
+                        on="comune", how="left", validate="one_to_one")
+
+    spid = evaluate_finding(milano.finding("spid_interesse"), frame)
+    assert spid.total == 59
+    assert half_up(spid.mean, 2) == milano.finding("spid_interesse").published.mean
+    assert {g.key: half_up(g.mean, 2) for g in spid.groups if g.mean is not None} == dict(
+        milano.finding("spid_interesse").published.groups)
+    no_staff = evaluate_finding(milano.finding("senza_addetti_it"), frame)
+    assert no_staff.count == milano.finding("senza_addetti_it").published.count
+    named = {name for name, _ in milano.finding("senza_addetti_it").published.groups}
+    assert {g.key for g in no_staff.groups if g.count and g.key is not None} <= named
+    spending = evaluate_finding(milano.finding("spesa_25001_50000"), frame)
+    published = milano.finding("spesa_25001_50000").published
+    assert (spending.count, half_up(spending.share, 2)) == (published.count, published.share)
+    suppliers = evaluate_finding(milano.finding("fornitori"), frame)
+    assert {b.key: half_up(b.share, 2) for b in suppliers.bins
+            if b.key in dict(milano.finding("fornitori").published.shares)} == dict(
+        milano.finding("fornitori").published.shares)
+    assert suppliers.sentence("it") == (
+        "Fornitori esterni: 36% dei Comuni ne usa da 1 a 3, 46% da 4 a 10.")
+    # Rounded half up as the source (29/8 = 3.625 → 3,63), not half to even.
+    assert spid.sentence("it") == (
+        "Interesse medio per SPID: 3,69 su 5 (per classe di popolazione: < 5.000 3,18; "
+        "5.000–10.000 3,76; 10.000–30.000 3,91; > 30.000 3,63).")
+    assert spid.sentence("en") == (
+        "Average interest in SPID: 3.69 out of 5 (by population class: < 5,000 3.18; "
+        "5,000–10,000 3.76; 10,000–30,000 3.91; > 30,000 3.63).")
+
+
+def test_shares_and_means_are_rounded_half_up() -> None:
+    assert half_up(3.625, 2) == 3.63
+    assert half_up(62.5, 0) == 63
+    assert half_up(2.675, 2) == 2.68  # the float's repr, not its binary expansion

@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
@@ -39,12 +40,31 @@ from metrodigital.surveys.model import (
 )
 
 
+def half_up(value: float, decimals: int) -> float:
+    """``value`` rounded half up (3.625 → 3.63), as the sources publish their figures;
+    the number formatter alone would round half to even (3.62)."""
+    exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return float(exact)
+
+
+def _percent(share: float, lang: str, decimals: int) -> str:
+    return fmt_percent(half_up(share * 100, decimals) / 100, lang, decimals)
+
+
+def _number(value: float, lang: str, decimals: int) -> str:
+    return fmt_number(half_up(value, decimals), lang, decimals)
+
+
 @dataclass(frozen=True)
 class BinResult:
     key: str
     label: str
     count: int
     share: float | None
+    label_en: str = ""
+
+    def label_in(self, lang: str) -> str:
+        return self.label_en if lang == "en" and self.label_en else self.label
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,10 @@ class GroupResult:
     count: int | None = None
     share: float | None = None
     mean: float | None = None
+    label_en: str = ""
+
+    def label_in(self, lang: str) -> str:
+        return self.label_en if lang == "en" and self.label_en else self.label
 
 
 @dataclass(frozen=True)
@@ -75,28 +99,28 @@ class FindingResult:
         decimals = self.finding.decimals
         out = {"total": fmt_number(self.total, lang),
                "count": fmt_number(self.count, lang) if self.count is not None else "–",
-               "share": fmt_percent(self.share, lang, decimals)
-               if self.share is not None else "–",
-               "mean": fmt_number(self.mean, lang, decimals) if self.mean is not None else "–",
+               "share": _percent(self.share, lang, decimals) if self.share is not None else "–",
+               "mean": _number(self.mean, lang, decimals) if self.mean is not None else "–",
                "groups": self._groups_text(lang)}
         for item in self.bins:
             out[f"count_{item.key}"] = fmt_number(item.count, lang)
-            out[f"share_{item.key}"] = (fmt_percent(item.share, lang, decimals)
+            out[f"share_{item.key}"] = (_percent(item.share, lang, decimals)
                                         if item.share is not None else "–")
         return out
 
     def _groups_text(self, lang: str) -> str:
         parts = []
+        decimals = self.finding.decimals
         for group in self.groups:
             if group.key is None:
                 continue
             if group.mean is not None:
-                parts.append(f"{group.label} {fmt_number(group.mean, lang, self.finding.decimals)}")
+                parts.append(f"{group.label_in(lang)} {_number(group.mean, lang, decimals)}")
             elif self.finding.kind == FindingKind.COUNT and group.count:
-                parts.append(f"{group.label} ({fmt_number(group.count, lang)})")
+                parts.append(f"{group.label_in(lang)} ({fmt_number(group.count, lang)})")
             elif self.finding.kind == FindingKind.SHARE and group.share is not None:
-                parts.append(f"{group.label} "
-                             f"{fmt_percent(group.share, lang, self.finding.decimals)}")
+                parts.append(f"{group.label_in(lang)} "
+                             f"{_percent(group.share, lang, decimals)}")
         return "; ".join(parts) if parts else "–"
 
     def sentence(self, lang: str = DEFAULT_LANG) -> str:
@@ -166,17 +190,17 @@ def _meets(finding: Finding, question: Question, value: object) -> bool | None:
 
 # --- evaluating -----------------------------------------------------------------------
 
-def _group_keys(finding: Finding, answers: pd.DataFrame, lang: str
-                ) -> tuple[list[str | None], dict[str | None, str]]:
+def _group_keys(finding: Finding, answers: pd.DataFrame
+                ) -> tuple[list[str | None], dict[str | None, tuple[str, str]]]:
     """Each row's group key and every group's label, in display order."""
     column = answers[finding.by] if finding.by in answers.columns else pd.Series(
         [None] * len(answers), index=answers.index)
     by = finding.by_def
     keys: list[str | None] = []
-    labels: dict[str | None, str] = {}
+    labels: dict[str | None, tuple[str, str]] = {}  # key -> Italian and English label
     if by is not None:
         for option in by.options:
-            labels[option.key] = option.label_in(lang)
+            labels[option.key] = (option.label, option.label_en)
         for value in column:
             option = by.find_option(value) if not _blank(value) else None
             keys.append(option.key if option is not None else None)
@@ -185,8 +209,8 @@ def _group_keys(finding: Finding, answers: pd.DataFrame, lang: str
             key = None if _blank(value) else str(value).strip()
             keys.append(key)
         for key in sorted({k for k in keys if k is not None}):
-            labels[key] = key
-    labels[None] = "?"
+            labels[key] = (key, "")
+    labels[None] = ("?", "")
     return keys, labels
 
 
@@ -194,29 +218,27 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def evaluate_finding(finding: Finding, answers: pd.DataFrame,
-                     lang: str = DEFAULT_LANG) -> FindingResult:
+def evaluate_finding(finding: Finding, answers: pd.DataFrame) -> FindingResult:
     """``finding`` computed on ``answers`` (one row per respondent, columns by question code).
 
-    ``lang`` only chooses the groups' and bins' labels. A question column missing
-    from ``answers`` means no one answered it.
+    A question column missing from ``answers`` means no one answered it.
     """
     question = finding.question_def
     if question is None:
         raise ValueError(f"finding {finding.key!r} was not resolved by the loader")
     cells = (list(answers[finding.question]) if finding.question in answers.columns
              else [None] * len(answers))
-    keys, labels = _group_keys(finding, answers, lang) if finding.by else (
+    keys, labels = _group_keys(finding, answers) if finding.by else (
         [None] * len(cells), {})
 
     if finding.kind == FindingKind.MEAN:
         numbers = [_as_number(value) for value in cells]
         given = [n for n in numbers if n is not None]
         groups = []
-        for key, label in labels.items():
+        for key, (label, label_en) in labels.items():
             own = [n for n, k in zip(numbers, keys, strict=True) if k == key and n is not None]
             if own or key is not None:
-                groups.append(GroupResult(key, label, len(own),
+                groups.append(GroupResult(key, label, len(own), label_en=label_en,
                                           mean=sum(own) / len(own) if own else None))
         return FindingResult(finding, total=len(given), missing=len(cells) - len(given),
                              mean=sum(given) / len(given) if given else None,
@@ -235,8 +257,8 @@ def evaluate_finding(finding: Finding, answers: pd.DataFrame,
             total = len(chosen)
             for option in question.options:
                 count = sum(option in c for c in chosen)
-                bins.append(BinResult(option.key, option.label_in(lang), count,
-                                      _ratio(count, total)))
+                bins.append(BinResult(option.key, option.label, count, _ratio(count, total),
+                                      option.label_en))
         return FindingResult(finding, total=total, missing=len(cells) - total,
                              bins=tuple(bins))
 
@@ -244,15 +266,15 @@ def evaluate_finding(finding: Finding, answers: pd.DataFrame,
     answered = [m for m in meets if m is not None]
     count = sum(answered)
     groups = []
-    for key, label in labels.items():
+    for key, (label, label_en) in labels.items():
         own = [m for m, k in zip(meets, keys, strict=True) if k == key and m is not None]
         if own or key is not None:
-            groups.append(GroupResult(key, label, len(own), count=sum(own),
+            groups.append(GroupResult(key, label, len(own), count=sum(own), label_en=label_en,
                                       share=_ratio(sum(own), len(own))))
     return FindingResult(finding, total=len(answered), missing=len(cells) - len(answered),
                          count=count, share=_ratio(count, len(answered)), groups=tuple(groups))
 
 
-def evaluate_findings(findings: Iterable[Finding], answers: pd.DataFrame,
-                      lang: str = DEFAULT_LANG) -> list[FindingResult]:
-    return [evaluate_finding(finding, answers, lang) for finding in findings]
+def evaluate_findings(findings: Iterable[Finding], answers: pd.DataFrame
+                      ) -> list[FindingResult]:
+    return [evaluate_finding(finding, answers) for finding in findings]
