@@ -379,7 +379,7 @@ class Survey:
 
     def question(self, code: str) -> Question:
         for question in self.questions:
-            if code in (question.code, question.id):
+            if code and code in (question.code, question.id):
                 return question
         raise KeyError(code)
 
