@@ -1,8 +1,11 @@
 """How robust a scenario's selection is: the robustness core applied to a stored wave.
 
 ``analyse()`` ranks the wave (DuckDB), then perturbs the weights, bounds every
-entity's rank exactly, finds the tipping points and the effective weights, and
-returns it all with the scenario it was computed for.
+entity's rank (proven where it decides the entity's class, intervals elsewhere:
+see :mod:`metrodigital.robustness.intervals`), finds the tipping points and the
+effective weights, and returns it all with the scenario it was computed for.
+A :class:`~metrodigital.robustness.Budget` bounds its time, reports its progress
+and lets it be abandoned.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from metrodigital.explain import short_name
 from metrodigital.i18n import fmt_number, t
 from metrodigital.ranking import rank
 from metrodigital.robustness import (
+    Budget,
     EffectiveWeights,
-    RankBounds,
+    RankIntervals,
     SimulationResult,
     TippingPoint,
+    bound_ranks,
     effective_weights,
-    rank_bounds,
     simulate,
     tipping_points,
     widest_points_range,
@@ -29,10 +33,20 @@ from metrodigital.robustness import (
 from metrodigital.scenario import Scenario
 from metrodigital.store import Store
 
-# Tipping points are exact but grow with entities² × criteria: beyond this many
-# entities they are computed for those ranked near the cut-off only.
-TIPPING_ALL_UP_TO = 400
-TIPPING_WINDOW = 15
+# Memory: the simulation keeps one rank per entity and draw (2 bytes each).
+MAX_RANK_CELLS = 150_000_000
+# Time: the rank bounds' MILPs stop here (then unproven bounds stay intervals).
+BOUNDS_SECONDS = 60.0
+
+
+class AnalysisTooLarge(ValueError):
+    """More entities × draws than the memory allowance."""
+
+    def __init__(self, entities: int, draws: int) -> None:
+        super().__init__(f"{entities} entities × {draws} draws")
+        self.entities = entities
+        self.draws = draws
+        self.max_draws = MAX_RANK_CELLS // max(entities, 1)
 
 
 @dataclass(frozen=True)
@@ -42,16 +56,29 @@ class RobustnessReport:
     names: tuple[str, ...]
     nominal_rank: np.ndarray
     simulation: SimulationResult
-    bounds: RankBounds
+    bounds: RankIntervals  # narrowed by the ranks seen in the draws
     tipping: tuple[TippingPoint, ...]
     effective: EffectiveWeights
     widest: tuple[str, float, float]  # criterion key, min and max points
 
     def rows(self) -> list[dict[str, object]]:
-        """One dict per entity in nominal-rank order, with its tipping points."""
+        """One dict per entity in nominal-rank order, with its tipping points.
+
+        ``best_rank``/``worst_rank`` are whole numbers when proven, else None, and
+        ``best_rank_range``/``worst_rank_range`` always hold the proven interval.
+        ``class`` comes from those bounds, so it always agrees with them: "always"
+        iff the worst rank is proven within N, "never" iff the best is proven beyond
+        it, "borderline" iff both are proven possible, "undecided" otherwise (only
+        when the time budget ran out).
+        """
         simulated = self.simulation.rows()
+        bounds = self.bounds
+        classes = bounds.classes
+        tipping = self.tipping_by_entity()
         out = []
         for i, row in enumerate(simulated):
+            best = (int(bounds.best_low[i]), int(bounds.best_high[i]))
+            worst = (int(bounds.worst_low[i]), int(bounds.worst_high[i]))
             out.append({
                 "ente": self.names[i],
                 "rank": int(self.nominal_rank[i]),
@@ -59,35 +86,57 @@ class RobustnessReport:
                 "rank_p05": row["rank_p5"],
                 "rank_p50": row["rank_p50"],
                 "rank_p95": row["rank_p95"],
-                "best_rank": int(self.bounds.best[i]),
-                "worst_rank": int(self.bounds.worst[i]),
-                "class": row["stability"],
-                "tipping": [tp.as_dict() for tp in self.tipping if tp.entity == i],
+                "best_rank": best[0] if best[0] == best[1] else None,
+                "worst_rank": worst[0] if worst[0] == worst[1] else None,
+                "best_rank_range": list(best),
+                "worst_rank_range": list(worst),
+                "class": classes[i],
+                "tipping": [tp.as_dict() for tp in tipping.get(i, ())],
             })
         return out
 
+    def tipping_by_entity(self) -> dict[int, list[TippingPoint]]:
+        """The tipping points listed for each entity: the same list on the page, in the
+        report and in the CLI (every entity's, in matrix order of the criteria)."""
+        listed: dict[int, list[TippingPoint]] = {}
+        for point in self.tipping:
+            listed.setdefault(point.entity, []).append(point)
+        return listed
 
-def analyse(store: Store, scenario: Scenario) -> RobustnessReport:
+    def listed_tipping(self) -> list[TippingPoint]:
+        """Every tipping point, entities in nominal-rank order (page and report)."""
+        order = np.argsort(self.nominal_rank, kind="stable")
+        by_entity = self.tipping_by_entity()
+        return [tp for i in order for tp in by_entity.get(int(i), ())]
+
+
+def analyse(store: Store, scenario: Scenario, *, budget: Budget | None = None
+            ) -> RobustnessReport:
     """The robustness of ``scenario``'s selection (include-all-ties rule, see below).
 
     With continuous random weights two entities tie only if their points are
     identical, so the simulation counts everyone tied at the cut-off as
-    selected, the app's default rule.
+    selected, the app's default rule. ``budget`` (default: ``BOUNDS_SECONDS``)
+    bounds the time, reports progress and can cancel; more entities × draws than
+    ``MAX_RANK_CELLS`` raise :class:`AnalysisTooLarge` before anything is computed.
     """
+    budget = budget or Budget(seconds=BOUNDS_SECONDS)
     keys = list(criterion_keys())
     ranking = rank(store, scenario.wave, dict(scenario.weights), scenario.normalisation)
     points = ranking.points.to_numpy(dtype=float)
     weights = np.array([scenario.weights[k] for k in keys], dtype=float)
     names = tuple(ranking.table["ente"])
+    if len(names) * scenario.draws > MAX_RANK_CELLS:
+        raise AnalysisTooLarge(len(names), scenario.draws)
     top = min(scenario.top, len(names))
     simulation = simulate(points, weights, top, spread=scenario.spread, draws=scenario.draws,
-                          seed=scenario.seed, criteria=keys, names=names)
-    bounds = rank_bounds(points, weights, top, spread=scenario.spread)
+                          seed=scenario.seed, criteria=keys, names=names, budget=budget)
+    bounds = bound_ranks(points, weights, top, spread=scenario.spread, budget=budget)
+    bounds = bounds.with_witness_ranks(simulation.rank_min, simulation.rank_max)
     nominal = ranking.table["rank"].to_numpy()
-    entities = None
-    if len(names) > TIPPING_ALL_UP_TO:
-        entities = [i for i, r in enumerate(nominal) if abs(int(r) - top) <= TIPPING_WINDOW]
-    tipping = tuple(tipping_points(points, weights, top, criteria=keys, entities=entities))
+    tipping = tuple(tipping_points(points, weights, top, criteria=keys, budget=budget,
+                                   thresholds=False))
+    budget.progress(1.0, "tipping")
     widest = widest_points_range(points, criteria=keys)
     return RobustnessReport(
         scenario=scenario, entity_ids=tuple(ranking.table["entity_id"]), names=names,

@@ -309,9 +309,16 @@ def run_robustness(args: argparse.Namespace) -> int:
                             spread=args.spread, draws=args.draws, seed=args.seed)
         if scenario.total_weight == 0:
             raise CliFailure(t("selection.all_zero", lang))
-        report = analyse(store, scenario)
+        from metrodigital.analysis import AnalysisTooLarge
+
+        try:
+            report = analyse(store, scenario)
+        except AnalysisTooLarge as large:
+            raise CliFailure(t("robustness.too_large", lang, entities=large.entities,
+                               draws=large.draws, max_draws=large.max_draws)) from None
     finally:
         store.close()
+    bounds = report.bounds
     output = {
         "scenario": {
             "wave": scenario.wave,
@@ -322,6 +329,8 @@ def run_robustness(args: argparse.Namespace) -> int:
             "draws": scenario.draws,
             "seed": scenario.seed,
             "distribution": report.simulation.distribution,
+            "bounds": {"all_exact": bounds.exact, "milps": bounds.milps_solved,
+                       "time_limit_reached": bounds.time_limited},
         },
         "entities": [
             {key: value for key, value in row.items() if key not in ("rank", "class")}
@@ -520,7 +529,8 @@ def selection_json(selection: Selection, warnings: list[str], lang: str) -> dict
             "feasible": quota.feasible,
             "displaced": [{"ente": names[e], "quota": q.code if q else None}
                           for e, q in quota.displaced],
-            "promoted": [{"ente": names[e], "quota": q.code} for e, q in quota.promoted],
+            "promoted": [{"ente": names[e], "quota": q.code if q else None}
+                         for e, q in quota.promoted],
             "exceeded": [{"quota": q.code, "count": n} for q, n in quota.exceeded],
             "explanation": quota_sentences(selection, lang, with_tie=False),
         },

@@ -9,6 +9,15 @@ the seed. Usage::
 
     python scripts/bench_robustness.py [--draws 10000] [--entities 8000]
         [--mcda-draws-large 500] [--workers 2] [--json out.json]
+    python scripts/bench_robustness.py --cli [--sizes 36,312,8000] [--draws 10000]
+
+``--cli`` times whole processes instead, one run per size, alternately:
+``python -m metrodigital robustness --data FILE --draws N`` (simulation, rank
+bounds, tipping points, validation of the file) against
+``scripts/robustness_numpy_reference.py`` (the same draws, simulation only, plain
+numpy), on the seed file (36) and generated files (36 seed rows + resampled rows);
+prints wall times and ratios (targets: ≤ 1.5× at 312, ≤ 0.5× at 8,000) and checks
+that both give the same probabilities and percentile ranks.
 
 Targets: 36 entities ≤ 0.2 s, 8,000 entities ≤ 2 s (2 cores). The 8,000-entity
 library loop runs only ``--mcda-draws-large`` draws and is extrapolated linearly
@@ -25,7 +34,9 @@ import csv
 import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from importlib.metadata import version
@@ -105,6 +116,57 @@ def mcda_loop(points: np.ndarray, draws: np.ndarray, top: int) -> dict[str, np.n
     }
 
 
+def run_timed(command: list[str]) -> tuple[float, float, str]:
+    """Wall and CPU (user + sys) seconds of a child process, and its standard output."""
+    before = os.times()
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system
+                                                         - before.children_system)
+    return wall, cpu, done.stdout
+
+
+def cli_benchmark(sizes: list[int], draws: int, out: Path | None) -> None:
+    """Whole CLI process against the plain-numpy reference process, one run each."""
+    targets = {312: 1.5, 8000: 0.5}
+    work = Path(tempfile.mkdtemp(prefix="bench-robustness-"))
+    report: dict[str, object] = {"cpus": os.cpu_count(), "draws": draws}
+    print(f"cpus={os.cpu_count()} draws={draws} load={os.getloadavg()[0]:.1f}")
+    print(f"{'entities':>9}{'CLI s':>9}{'(cpu)':>8}{'numpy s':>9}{'(cpu)':>8}{'ratio':>7}"
+          f"{'cpu ratio':>10}  target  exact bounds  MILPs")
+    for size in sizes:
+        data = SEED_CSV if size == 36 else write_matrix_csv(work / f"m{size}.csv", size)
+        ours, ours_cpu, ours_out = run_timed(
+            [sys.executable, "-m", "metrodigital", "robustness", "--data", str(data),
+             "--draws", str(draws)])
+        ref, ref_cpu, ref_out = run_timed(
+            [sys.executable, str(Path(__file__).with_name("robustness_numpy_reference.py")),
+             "--data", str(data), "--draws", str(draws)])
+        cli_json, ref_json = json.loads(ours_out), json.loads(ref_out)
+        keys = ("ente", "p_selected", "rank_p05", "rank_p50", "rank_p95")
+        same = sorted(tuple(e[k] for k in keys) for e in cli_json["entities"]) == sorted(
+            tuple(e[k] for k in keys) for e in ref_json["entities"])
+        exact = sum(e["best_rank"] is not None and e["worst_rank"] is not None
+                    for e in cli_json["entities"])
+        target = targets.get(size)
+        verdict = "" if target is None else ("ok" if ours / ref <= target else "MISSED")
+        print(f"{size:>9}{ours:>9.2f}{ours_cpu:>8.2f}{ref:>9.2f}{ref_cpu:>8.2f}"
+              f"{ours / ref:>7.2f}{ours_cpu / ref_cpu:>10.2f}  "
+              f"{'' if target is None else f'≤ {target}':<6} {verdict:<6}"
+              f"{exact:>6}/{size:<6}{cli_json['scenario']['bounds']['milps']:>5}"
+              f"{'' if same else '  RESULTS DIFFER'}")
+        report[str(size)] = {"cli_s": ours, "cli_cpu_s": ours_cpu, "numpy_s": ref,
+                             "numpy_cpu_s": ref_cpu, "ratio": ours / ref,
+                             "cpu_ratio": ours_cpu / ref_cpu, "target": target,
+                             "same_simulation": same, "exact_bounds": exact,
+                             "bounds": cli_json["scenario"]["bounds"]}
+    if out:
+        out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=10_000)
@@ -113,7 +175,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--cli", action="store_true", help="whole processes vs plain numpy")
+    parser.add_argument("--sizes", default="36,312,8000")
     args = parser.parse_args()
+    if args.cli:
+        cli_benchmark([int(s) for s in args.sizes.split(",")], args.draws, args.json)
+        return
 
     small = seed_points()
     large = synthetic_points(small, args.entities)

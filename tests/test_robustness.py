@@ -397,3 +397,82 @@ def test_robustness_json_on_312_entities_is_nothing_but_json(territory_file: Pat
     assert "Highs" not in done.stdout
     out = json.loads(done.stdout)  # the whole of standard output, not a part of it
     assert len(out["entities"]) == 312
+
+
+# --- one answer: class, bounds and simulation agree ------------------------------------
+
+
+def test_every_seed_entity_s_class_agrees_with_its_exact_bounds() -> None:
+    """The class comes from the proven bounds; the draws can only agree with it."""
+    from metrodigital.analysis import analyse
+    from metrodigital.scenario import Scenario
+    from metrodigital.store import Store
+
+    store = Store(":memory:")
+    try:
+        report = analyse(store, Scenario())
+    finally:
+        store.close()
+    exact = rb.rank_bounds(POINTS, SEED_WEIGHTS, 12)
+    by_name = {name: i for i, name in enumerate(NAMES)}
+    for row in report.rows():
+        i = by_name[str(row["ente"])]
+        best, worst = row["best_rank"], row["worst_rank"]
+        assert (best, worst) == (exact.best[i], exact.worst[i]), row["ente"]
+        assert row["class"] == ("always" if worst <= 12 else "never" if best > 12
+                                else "borderline"), row["ente"]
+        if row["class"] == "always":
+            assert row["p_selected"] == 1.0
+        if row["class"] == "never":
+            assert row["p_selected"] == 0.0
+        assert best <= row["rank_p05"] <= row["rank_p50"] <= row["rank_p95"] <= worst
+    cuorne = next(r for r in report.rows() if r["ente"] == "Comune di Cuornè")
+    assert (cuorne["best_rank"], cuorne["class"], cuorne["p_selected"]) == (12, "borderline", 0.0)
+
+
+@pytest.fixture(scope="module")
+def territory_points(territory_file: Path) -> np.ndarray:
+    with territory_file.open(encoding="utf-8", newline="") as handle:
+        return np.array([[float(row[key]) for key in rb.CRITERIA]
+                         for row in csv.DictReader(handle)])
+
+
+def test_budgeted_bounds_contain_the_exact_ones_and_decide_every_class(
+    territory_points: np.ndarray,
+) -> None:
+    """On 120 entities of the territory: intervals hold the exact bounds, exact ones equal
+    them, and the class of every entity is the exact one, with few MILPs."""
+    points = territory_points[:120]
+    intervals = rb.bound_ranks(points, SEED_WEIGHTS, 12, tighten_work=200)
+    exact = rb.rank_bounds(points, SEED_WEIGHTS, 12)
+    best_ok = (intervals.best_low <= exact.best) & (exact.best <= intervals.best_high)
+    # the old solver is exact up to its tolerance: a witness may beat it, never the reverse
+    worst_ok = (intervals.worst_low <= exact.worst) | ~exact.certified
+    assert best_ok.all() and worst_ok.all()
+    assert (exact.worst <= intervals.worst_high).all()
+    assert not intervals.exact and intervals.milps_solved < 2 * len(points)
+    exact_class = ["always" if w <= 12 else "never" if b > 12 else "borderline"
+                   for b, w in zip(exact.best, exact.worst, strict=True)]
+    assert list(intervals.classes) == exact_class
+    for i in range(len(points)):  # the witnesses attain the ends they claim
+        assert rb.competition_rank(points @ intervals.best_weights[i])[i] \
+            == intervals.best_high[i]
+        assert rb.competition_rank(points @ intervals.worst_weights[i])[i] \
+            == intervals.worst_low[i]
+
+
+def test_a_spent_budget_leaves_honest_intervals_and_a_cancel_stops(
+    territory_points: np.ndarray,
+) -> None:
+    import threading
+
+    points = territory_points[:120]
+    spent = rb.bound_ranks(points, SEED_WEIGHTS, 12, budget=rb.Budget(seconds=0.0))
+    assert spent.time_limited and spent.milps_solved == 0
+    exact = rb.rank_bounds(points, SEED_WEIGHTS, 12)
+    assert ((spent.best_low <= exact.best) & (exact.best <= spent.best_high)).all()
+    assert set(spent.classes) <= {"always", "never", "borderline", "undecided"}
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(rb.Cancelled):
+        rb.simulate(points, SEED_WEIGHTS, 12, draws=1000, seed=1, budget=rb.Budget(cancel=stop))

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
+from metrodigital.analysis import analyse
+from metrodigital.ranking import evaluate
+from metrodigital.report import build_report
+from metrodigital.scenario import Scenario
+from metrodigital.store import SEED_WAVE_SLUG, Store
 from tests.conftest import PROJECT_DIR
 
 APP = str(PROJECT_DIR / "app.py")
@@ -28,11 +36,12 @@ def test_robustness_page_with_the_sources_weights() -> None:
     table = app.dataframe[0].value
     strambino = table[table["Ente"] == "Comune di Strambino"].iloc[0]
     assert strambino["Classe"] == "in bilico"
-    assert strambino["Migliore possibile"] <= 12 < strambino["Peggiore possibile"]
+    assert int(strambino["Migliore possibile"]) <= 12 < int(strambino["Peggiore possibile"])
     sentences = " ".join(text.value for text in app.text)
     assert ("Strambino entrerebbe tra i 12 se il peso di Infrastrutture passasse da 3 a 5"
             in sentences)
-    assert "Servizi pesa più della sua quota nominale (17,2%)" in app.markdown[-1].value
+    assert any("Servizi pesa più della sua quota nominale (17,2%)" in m.value
+               for m in app.markdown)
     assert "seme 20230321" in " ".join(c.value for c in app.caption)
 
 
@@ -53,3 +62,36 @@ def test_all_weights_zero_is_explained() -> None:
     zero = {c: "0" for c in ["ana", "inf", "org", "ser", "pnrr", "dati", "concl", "pop"]}
     app = open_page(**zero)
     assert "Tutti i pesi sono a 0" in app.info[0].body
+
+
+def test_class_agrees_with_the_bounds_and_the_page_says_why_for_cuorne() -> None:
+    """Cuornè can reach rank 12 (N = 12) only with weights at the edges: borderline,
+    with 0 % of the draws, and the page names it among those "borderline only at the edges"."""
+    app = open_page()
+    table = app.dataframe[0].value
+    for _, row in table.iterrows():
+        best, worst = int(row["Migliore possibile"]), int(row["Peggiore possibile"])
+        expected = ("sempre selezionato" if worst <= 12 else "mai selezionato" if best > 12
+                    else "in bilico")
+        assert row["Classe"] == expected, row["Ente"]
+    cuorne = table[table["Ente"] == "Comune di Cuornè"].iloc[0]
+    assert (cuorne["Migliore possibile"], cuorne["Classe"]) == ("12", "in bilico")
+    assert cuorne["Prob. selezione"] == "0,0%"
+    edges = next(c.value for c in app.caption if c.value.startswith("In bilico solo ai limiti"))
+    assert "Cuornè" in edges
+
+
+def test_page_and_report_list_the_same_tipping_points(store: Store) -> None:
+    app = open_page()
+    start = next(i for i, h in enumerate(app.subheader) if h.value.startswith("Punti di svolta"))
+    assert start >= 0
+    on_page = [line for text in app.text for line in text.value.splitlines()
+               if " se il peso di " in line]
+    scenario = Scenario()
+    book = load_workbook(io.BytesIO(build_report(
+        evaluate(store, scenario), store.wave(SEED_WAVE_SLUG), analyse(store, scenario),
+        link="http://localhost:8501/")))
+    in_report = [sentence for row in book["Robustezza"].iter_rows(min_row=2, values_only=True)
+                 if row[-1] for sentence in str(row[-1]).split("; ")]
+    assert sorted(on_page) == sorted(in_report)
+    assert any(line.startswith("Prarostino uscirebbe") for line in on_page)

@@ -8,10 +8,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from metrodigital.analysis import RobustnessReport, analyse
+from metrodigital.analysis import AnalysisTooLarge, RobustnessReport, analyse
 from metrodigital.criteria import criterion
 from metrodigital.explain import short_name
 from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
+from metrodigital.robustness import Cancelled
+from metrodigital.robustness.jobs import JobBoard
 from metrodigital.scenario import (
     DEFAULT_DRAWS,
     DEFAULT_SEED,
@@ -27,7 +29,16 @@ from metrodigital.scenario import (
 from metrodigital.store import Store
 from ui.links import seed, write_to_link
 
-CLASS_COLOURS = {"always": "#009E73", "borderline": "#E69F00", "never": "#999999"}
+CLASS_COLOURS = {"always": "#009E73", "borderline": "#E69F00", "never": "#999999",
+                 "undecided": "#56B4E9"}
+# What a viewer's link may cost: one analysis computing at a time, each at most this
+# long (then unproven rank bounds stay intervals), the last answers kept for everyone.
+JOB_SECONDS = 30.0
+JOBS_KEPT = 16
+JOBS_AT_ONCE = 1
+# Where each phase sits on the page's progress bar.
+PHASE_SPAN = {"queued": (0.0, 0.0), "simulation": (0.0, 0.4), "bounds": (0.4, 0.9),
+              "tipping": (0.9, 1.0)}
 
 
 def robustness_controls(scenario: Scenario, lang: Lang) -> Scenario:
@@ -47,10 +58,67 @@ def robustness_controls(scenario: Scenario, lang: Lang) -> Scenario:
     return replace(scenario, spread=int(spread), draws=int(draws), seed=int(chosen_seed))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def cached_analysis(_store: Store, wave_id: int, scenario: Scenario) -> RobustnessReport:
-    """The analysis of a scenario; a wave's points never change, so its id keys the cache."""
-    return analyse(_store, scenario)
+@st.cache_resource(show_spinner=False)
+def job_board() -> JobBoard[RobustnessReport]:
+    """One board per server process: the analyses every session shares."""
+    return JobBoard(max_results=JOBS_KEPT, max_running=JOBS_AT_ONCE, seconds=JOB_SECONDS)
+
+
+def analysis_key(store: Store, scenario: Scenario) -> tuple[object, ...]:
+    """What an analysis depends on: the wave's content and the scenario's numbers
+    (not the language, tie rule or quotas, which it does not use)."""
+    wave = store.wave(scenario.wave)
+    return (wave.wave_id, wave.sha256, str(scenario.normalisation),
+            tuple(sorted((k, float(v)) for k, v in scenario.weights.items())),
+            scenario.top, scenario.spread, scenario.draws, scenario.seed)
+
+
+def shared_analysis(store: Store, scenario: Scenario, lang: Lang) -> RobustnessReport | None:
+    """The scenario's analysis, computed once for every session asking for it.
+
+    While it runs the page shows its progress; every update is a Streamlit call,
+    which is where Streamlit stops a script whose session has gone (or reruns it
+    when a control moved): the ``finally`` then detaches this session, and the
+    computation is cancelled when no session waits for it any more.
+    """
+    board = job_board()
+    job = board.attach(analysis_key(store, scenario),
+                       lambda budget: analyse(store, scenario, budget=budget))
+    try:
+        if not job.finished.is_set():
+            bar = st.progress(0.0, text=t("robustness.phase_queued", lang))
+            while not job.wait(0.25):
+                low, high = PHASE_SPAN.get(job.phase, (0.0, 1.0))
+                bar.progress(low + (high - low) * job.fraction,
+                             text=t(f"robustness.phase_{job.phase}", lang))
+            bar.empty()
+    finally:
+        board.detach(job)
+    try:
+        return job.result()
+    except AnalysisTooLarge as large:
+        st.error(t("robustness.too_large", lang, entities=fmt_number(large.entities, lang),
+                   draws=fmt_number(large.draws, lang),
+                   max_draws=fmt_number(large.max_draws, lang)), icon=":material/memory:")
+    except Cancelled:  # abandoned by every session just as this one arrived: ask again
+        st.rerun()
+    return None
+
+
+def rank_text(value: object, interval: object, lang: Lang) -> str:
+    """A proven rank as a number, an unproven one as its interval ("tra 3 e 5")."""
+    if value is not None:
+        return fmt_number(int(value), lang)  # type: ignore[call-overload]
+    low, high = interval  # type: ignore[misc]
+    return t("robustness.rank_between", lang, low=fmt_number(low, lang),
+             high=fmt_number(high, lang))
+
+
+def edge_only(report: RobustnessReport) -> list[str]:
+    """Borderline entities whose selection never changed in the draws: only weights
+    at the edges of the box change it (the exact bounds prove it can)."""
+    return [str(r["ente"]) for r in report.rows()
+            if r["class"] == "borderline" and r["p_selected"] in (0.0, 1.0)]
 
 
 def report_frame(report: RobustnessReport, lang: Lang) -> pd.DataFrame:
@@ -63,8 +131,10 @@ def report_frame(report: RobustnessReport, lang: Lang) -> pd.DataFrame:
         t("robustness.col_p5", lang): [r["rank_p05"] for r in rows],
         t("robustness.col_p50", lang): [r["rank_p50"] for r in rows],
         t("robustness.col_p95", lang): [r["rank_p95"] for r in rows],
-        t("robustness.col_best", lang): [r["best_rank"] for r in rows],
-        t("robustness.col_worst", lang): [r["worst_rank"] for r in rows],
+        t("robustness.col_best", lang): [rank_text(r["best_rank"], r["best_rank_range"], lang)
+                                         for r in rows],
+        t("robustness.col_worst", lang): [rank_text(r["worst_rank"], r["worst_rank_range"],
+                                                    lang) for r in rows],
         t("robustness.col_class", lang): [t(f"robustness.class_{r['class']}", lang)
                                           for r in rows],
     })
@@ -75,8 +145,9 @@ def intervals_chart(report: RobustnessReport, lang: Lang) -> alt.LayerChart:
     data = pd.DataFrame({
         "nome": [short_name(str(r["ente"])) for r in rows],
         "p5": [r["rank_p05"] for r in rows], "p50": [r["rank_p50"] for r in rows],
-        "p95": [r["rank_p95"] for r in rows], "best": [r["best_rank"] for r in rows],
-        "worst": [r["worst_rank"] for r in rows],
+        "p95": [r["rank_p95"] for r in rows], "best": [r["best_rank_range"][0] for r in rows],  # type: ignore[index]
+        # the chart's line spans every rank that may be reachable
+        "worst": [r["worst_rank_range"][1] for r in rows],  # type: ignore[index]
         "classe": [t(f"robustness.class_{r['class']}", lang) for r in rows],
         "p": [float(r["p_selected"]) for r in rows],  # type: ignore[arg-type]
     })

@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 
+from metrodigital.robustness.budget import Budget
+
 if TYPE_CHECKING:
     from scipy.optimize import OptimizeResult
 
@@ -322,6 +324,7 @@ def simulate(
     names: Sequence[str] | None = None,
     chunk_size: int | None = None,
     workers: int | None = None,
+    budget: Budget | None = None,
 ) -> SimulationResult:
     """Perturb the weights at random and record selection and rank of every entity.
 
@@ -352,7 +355,8 @@ def simulate(
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % 2**63)  # type: ignore[operator]
     weight_draws = draw_weights(box, draws, seed)
-    stats = _simulated_rank_statistics(p, weight_draws, top, chunk_size=chunk_size, workers=workers)
+    stats = _simulated_rank_statistics(p, weight_draws, top, chunk_size=chunk_size,
+                                       workers=workers, budget=budget)
     return SimulationResult(
         weights=w,
         lower=box.lower,
@@ -389,6 +393,7 @@ def _simulated_rank_statistics(
     *,
     chunk_size: int | None,
     workers: int | None,
+    budget: Budget | None = None,
 ) -> dict[str, FloatArray | IntArray]:
     """Selection probability and rank statistics per entity over all the draws.
 
@@ -404,7 +409,8 @@ def _simulated_rank_statistics(
     distinct, inverse, counts = np.unique(points, axis=0, return_inverse=True, return_counts=True)
     multiplicity = None if distinct.shape[0] == n else counts.astype(np.int64)
     ranks = _simulated_ranks(
-        distinct, weight_draws, multiplicity, chunk_size=chunk_size, workers=workers
+        distinct, weight_draws, multiplicity, chunk_size=chunk_size, workers=workers,
+        budget=budget,
     )
     stats = _rank_statistics(ranks, top, workers=workers)
     return {name: values[inverse.reshape(-1)] for name, values in stats.items()}
@@ -417,6 +423,7 @@ def _simulated_ranks(
     *,
     chunk_size: int | None,
     workers: int | None,
+    budget: Budget | None = None,
 ) -> npt.NDArray[np.unsignedinteger]:
     """``rows × draws`` competition ranks (uint16 when they fit, else uint32).
 
@@ -440,8 +447,11 @@ def _simulated_ranks(
         # about 0.8 M keys (6.4 MB) per chunk: the working set stays in cache
         chunk_size = max(1, min(draws, 800_000 // u))
     step = chunk_size
+    done = [0]
 
     def job(start: int) -> None:
+        if budget is not None:  # abandoned: stop before the next chunk
+            budget.progress(done[0] / draws, "simulation")
         stop = min(start + step, draws)
         # einsum, not matmul: a small BLAS call per chunk wakes OpenBLAS's own threads,
         # which then spin against our workers (measured: +50 % wall time on 2 cores);
@@ -449,6 +459,7 @@ def _simulated_ranks(
         scores = np.einsum("dk,ku->du", weight_draws[start:stop], points_t)
         chunk = _chunk_ranks(scores, index_bits, multiplicity, ranks.dtype.type)
         ranks[:, start:stop] = chunk.T
+        done[0] += stop - start  # a progress figure only: a lost update is harmless
 
     _run_chunks(job, range(0, draws, step), workers)
     return ranks
@@ -582,20 +593,24 @@ def tipping_points(
     *,
     criteria: Sequence[str] | None = None,
     entities: Sequence[int] | None = None,
+    budget: Budget | None = None,
+    thresholds: bool = True,
 ) -> list[TippingPoint]:
     """For each entity and criterion, the nearest whole weight (0–10) that flips selection.
 
-    With the other weights fixed, every score is a line in the weight ``t`` of the
-    criterion: ``s_j(t) = a_j + x_jc·t``. The entity's selection status depends only
-    on how many rivals lie strictly above it, which can change only where a rival's
-    line crosses its own, at ``t = (a_i − a_j) / (x_jc − x_ic)``. Those crossings cut
-    ``[0, 10]`` into points and open intervals on which the status is constant; the
-    status of each piece is evaluated once (at the crossing itself, where the tie
-    favours the entity, or inside the interval). The flipped region is the union
-    of the pieces whose status differs from the current one: exact, no scanning.
-    ``to`` is the whole weight in 0–10 nearest to the current one inside that
-    region (on a distance tie, the smaller weight), confirmed by re-ranking there;
-    no tipping point is reported if the region holds no whole weight.
+    Changing one weight to a whole value k gives one ranking of everyone: the 11
+    whole values of each criterion are ranked once each (88 rankings for 8
+    criteria, whatever the number of entities), which gives every entity's status
+    at every whole weight. ``to`` is the whole weight nearest the current one (on a
+    distance tie, the smaller) whose status differs from the current one.
+
+    With the other weights fixed every score is a line in the weight ``t`` of the
+    criterion, so the status can change only where a rival's line crosses the
+    entity's own; ``threshold`` is the first such change on the way from the
+    current weight to ``to`` (exact: the crossings in between are visited in order,
+    each as a point, where a tie favours the entity, and as the open interval after
+    it); ``threshold_inclusive`` says whether the flip already holds at it. With
+    ``thresholds=False`` they are not computed (NaN, False): the pages need only ``to``.
     """
     p = _as_points(points)
     n, m = p.shape
@@ -605,92 +620,73 @@ def tipping_points(
     found: list[TippingPoint] = []
     if top >= n:
         return found  # everybody is always selected
-    for entity in range(n) if entities is None else entities:
-        for c in range(m):
-            point = _tipping_point(p, w, entity, c, top, keys[c])
-            if point is not None:
-                found.append(point)
+    wanted_mask = np.zeros(n, dtype=bool)
+    wanted_mask[np.arange(n) if entities is None else np.asarray(list(entities), dtype=np.int64)] \
+        = True
+    now = selected_mask(p @ w, top)
+    whole = np.arange(int(WEIGHT_MIN), int(WEIGHT_MAX) + 1)
+    for c in range(m):
+        if budget is not None:
+            budget.progress(c / m, "tipping")
+        trial = np.repeat(w[None, :], whole.size, axis=0)
+        trial[:, c] = whole
+        status = selected_mask(trial @ p.T, top)  # whole weights × entities
+        current = float(w[c])
+        order = np.array(sorted((k for k in whole if k != current),
+                                key=lambda k: (abs(k - current), k)), dtype=np.int64)
+        flips = status[order - int(WEIGHT_MIN)] != now  # in order of distance × entities
+        first = flips.argmax(axis=0)
+        for entity in np.flatnonzero(flips.any(axis=0) & wanted_mask):
+            target = int(order[first[entity]])
+            threshold, inclusive = (
+                _threshold(p, w, entity, c, float(target), top, bool(now[entity]))
+                if thresholds else (math.nan, False))
+            found.append(TippingPoint(
+                entity=int(entity), criterion=keys[c], from_weight=current, to=target,
+                effect="leaves" if now[entity] else "enters", threshold=threshold,
+                threshold_inclusive=inclusive, top=top,
+            ))
+    found.sort(key=lambda tp: (tp.entity, keys.index(tp.criterion)))
     return found
 
 
-def _tipping_point(
-    points: FloatArray, weights: FloatArray, entity: int, c: int, top: int, key: str
-) -> TippingPoint | None:
+def _threshold(points: FloatArray, weights: FloatArray, entity: int, c: int, target: float,
+               top: int, now: bool) -> tuple[float, bool]:
+    """The first weight between the current one and ``target`` at which the status flips.
+
+    Returns it and whether the flip holds exactly there (else only just beyond it).
+    """
     current = float(weights[c])
-    base = points @ weights - points[:, c] * current  # a_j: score without criterion c
+    base = points @ weights - points[:, c] * current  # score without criterion c
     slope = points[:, c]
     gap_base = base - base[entity]
     gap_slope = slope - slope[entity]
     crossing = gap_slope != 0
     crossings = -gap_base[crossing] / gap_slope[crossing]
-    inside = (crossings > WEIGHT_MIN) & (crossings < WEIGHT_MAX)
-    cuts = np.unique(np.concatenate(([WEIGHT_MIN, WEIGHT_MAX], crossings[inside])))
+    low, high = min(current, target), max(current, target)
+    between = crossings[(crossings > low) & (crossings < high)]
+    cuts = np.unique(np.concatenate(([current, target], between)))
+    if target < current:
+        cuts = cuts[::-1]
 
-    def selected_at(t: float) -> bool:
-        keys = score_keys(base + slope * t)
-        return int(np.count_nonzero(keys > keys[entity])) < top
-
-    now = selected_at(current)
-    # pieces: every cut (a point) and every open interval between consecutive cuts
-    flipped_points = [t for t in cuts if selected_at(float(t)) != now]
-    flipped_intervals = [
-        (float(lo), float(hi))
-        for lo, hi in itertools.pairwise(cuts)
-        if selected_at(float(lo + hi) / 2) != now
-    ]
-    if not flipped_points and not flipped_intervals:
-        return None
-
-    def in_region(t: float) -> bool:
-        on_cut = np.isclose(cuts, t, rtol=0, atol=1e-12)
-        if on_cut.any():
-            return any(abs(t - x) <= 1e-12 for x in flipped_points)
-        return any(lo < t < hi for lo, hi in flipped_intervals)
-
-    whole_weights = range(int(WEIGHT_MIN), int(WEIGHT_MAX) + 1)
-    candidates = sorted(whole_weights, key=lambda k: (abs(k - current), k))
-    for k in candidates:
-        if k == current or not in_region(float(k)):
-            continue
-        if selected_at(float(k)) == now:  # defensive: float edge at a crossing
-            continue
-        threshold, inclusive = _nearest_boundary(
-            current, float(k), flipped_points, flipped_intervals
-        )
-        return TippingPoint(
-            entity=entity,
-            criterion=key,
-            from_weight=current,
-            to=k,
-            effect="leaves" if now else "enters",
-            threshold=threshold,
-            threshold_inclusive=inclusive,
-            top=top,
-        )
-    return None
-
-
-def _nearest_boundary(
-    current: float,
-    target: float,
-    flipped_points: list[float],
-    flipped_intervals: list[tuple[float, float]],
-) -> tuple[float, bool]:
-    """The flipped-region boundary nearest to ``current`` on the side of ``target``.
-
-    Returns the boundary and whether the flip holds exactly at it (it is a flipped
-    point) or only beyond it (it is the open end of a flipped interval).
-    """
-    if target > current:
-        ends = [lo for lo, _ in flipped_intervals if lo >= current]
-        ends += [t for t in flipped_points if t > current]
-        boundary = min(ends)
-    else:
-        ends = [hi for _, hi in flipped_intervals if hi <= current]
-        ends += [t for t in flipped_points if t < current]
-        boundary = max(ends)
-    inclusive = any(abs(boundary - t) <= 1e-12 for t in flipped_points)
-    return float(boundary), inclusive
+    # the pieces in walking order: each cut (a point; not the current weight) and the
+    # open interval after it (tested at its midpoint), evaluated in batches
+    probes: list[tuple[float, float, bool]] = []  # (weight tested, boundary, inclusive)
+    for here, there in itertools.pairwise(cuts.tolist()):
+        if here != current:
+            probes.append((here, here, True))
+        probes.append(((here + there) / 2, here, False))
+    step = max(1, 500_000 // max(base.size, 1))
+    for start in range(0, len(probes), step):
+        batch = probes[start:start + step]
+        t = np.array([probe[0] for probe in batch])
+        keys = score_keys(base[None, :] + slope[None, :] * t[:, None])
+        selected = np.count_nonzero(keys > keys[:, entity:entity + 1], axis=1) < top
+        flipped = np.flatnonzero(selected != now)
+        if flipped.size:
+            _, boundary, inclusive = batch[int(flipped[0])]
+            return float(boundary), inclusive
+    return target, True  # the target itself flips (it was found by re-ranking there)
 
 
 # ---------------------------------------------------------------------------
@@ -886,6 +882,7 @@ def _rank_milp(
     box: WeightBox,
     direction: Literal["best", "worst"],
     margin: float,
+    extra: dict[str, float] | None = None,
 ) -> OptimizeResult:
     # imported here: SciPy's optimiser takes a quarter of a second to load, and every
     # page imports this module for the effective weights, which do not need it
@@ -909,7 +906,7 @@ def _rank_milp(
         bounds=Bounds(
             np.concatenate((box.lower, np.zeros(k))), np.concatenate((box.upper, np.ones(k)))
         ),
-        options={"mip_rel_gap": 0.0},
+        options={"mip_rel_gap": 0.0, **(extra or {})},
     )
 
 
