@@ -105,3 +105,32 @@ def test_on_a_phone_the_bars_use_the_screen_and_the_sidebar_leaves_the_results_i
         servizi.focus()
         app.press_and_wait(servizi, "End")
         expect(sidebar.get_by_text("Rispetto ai pesi della fonte: entrano")).to_be_visible()
+
+
+def test_streamlits_own_words_are_replaced_or_hidden(page: Page, app_url: str) -> None:
+    app = AppPage(page).open(f"{app_url}/?tie=criteria")
+    # the tie-break criteria picker offers no English "Select all"
+    page.get_by_test_id("stMultiSelect").filter(has_text="Criteri di spareggio").first.click()
+    expect(page.get_by_role("option", name="Servizi")).to_be_visible()
+    expect(page.get_by_role("option", name="Select all")).to_have_count(0)
+    page.keyboard.press("Escape")
+    # the chart's and the table's English toolbars are hidden; the page has its own download
+    page.locator("[data-testid='stVegaLiteChart'] canvas").first.wait_for()
+    for toolbar in page.get_by_test_id("stElementToolbar").all():
+        assert toolbar.evaluate("e => getComputedStyle(e).display") == "none"
+    expect(page.get_by_role("button", name="Scarica la graduatoria (CSV per Excel)")) \
+        .to_be_visible()
+    # the file uploader's button and limit, in the user's language
+    app.open(f"{app_url}/Carica")
+    words_on_button = page.locator("[data-testid='stFileUploaderDropzone']"
+                                   " [data-testid='stBaseButton-secondary'] p").first
+    words = words_on_button.evaluate("e => getComputedStyle(e, '::after').content")
+    assert words == '"Scegli il file"'
+    limit = page.get_by_test_id("stFileUploaderDropzoneInstructions").locator("span").first
+    assert limit.evaluate("e => getComputedStyle(e, '::after').content") == \
+        '"Massimo 10 MB per file"'
+    screenshot(page, "upload-italian-uploader")
+    app.switch_language("English")
+    expect(page.locator("h1").first).to_have_text("Upload questionnaires")
+    assert words_on_button.evaluate(
+        "e => getComputedStyle(e, '::after').content") == '"Choose the file"'
