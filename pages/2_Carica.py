@@ -8,6 +8,7 @@ from metrodigital.display import plain
 from metrodigital.i18n import t
 from metrodigital.ingest import store_problems
 from metrodigital.paths import DATA_DIR
+from metrodigital.store import StoreError
 from metrodigital.template import build_template
 from ui.auth import editor_gate
 from ui.common import close_page, open_page
@@ -22,6 +23,7 @@ from ui.upload import (
     preview_table,
     problem_report,
     publish_now,
+    refusal,
     sheet_picker,
     show_flash,
     show_publish_error,
@@ -77,7 +79,7 @@ elif decision.allowed:
             renames = name_resolver(base.preview, lang)
             result = base if not (mapping or renames) else prepared(
                 data, upload.name, store, sheet=sheet, mapping=mapping, renames=renames)
-            if result.preview is None:  # a mapping cannot make a file unreadable, but
+            if result.preview is None:  # read already: cannot happen, never a crash
                 st.error(t("upload.rejected", lang), icon=":material/block:")
             else:
                 preview = result.preview
@@ -85,7 +87,10 @@ elif decision.allowed:
                 problem_report(preview, extra, lang)
                 if not preview.errors:
                     st.subheader(t("upload.preview", lang))
-                    preview_table(preview_ranking(result), lang)
+                    try:
+                        preview_table(preview_ranking(result), lang)
+                    except StoreError as refused:  # nothing a check let through should
+                        st.error(plain(refusal(refused, lang), None), icon=":material/error:")
                     warnings = len(preview.warnings) + len(extra)
                     with st.form(PUBLISH_FORM):
                         st.text_input(t("upload.wave_name", lang), max_chars=80,

@@ -68,7 +68,7 @@ def prepared(data: bytes, filename: str, store: Store, *, sheet: str | None = No
     itself is read once, whatever the answers."""
     sha = hashlib.sha256(data).hexdigest()
     key = (sha, filename, sheet, tuple(sorted((mapping or {}).items())),
-           tuple(sorted((renames or {}).items())), store.generation)
+           tuple(sorted((renames or {}).items())))
     cache: dict[tuple, Prepared] = st.session_state.setdefault(PREPARED, {})
     if key in cache:
         return cache[key]
