@@ -277,20 +277,17 @@ def _fmt(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _ordered_intervals(reader: _Reader, where: Path_,
-                       items: Sequence[tuple[Path_, float, float | None]]) -> bool:
-    """Intervals ``low ≤ x ≤ high`` in increasing order, not overlapping; only the last open."""
-    ok = True
+def _ordered_intervals(reader: _Reader,
+                       items: Sequence[tuple[Path_, float, float | None]]) -> None:
+    """Intervals ``low ≤ x ≤ high`` in increasing order, not overlapping; only the last open.
+    A problem names the later interval's key."""
     for (_, low_a, high_a), (path_b, low_b, high_b) in pairwise(items):
         if low_b <= low_a:
             reader.problem(path_b, "surveys.def.bands_order", first=f"{_fmt(low_a)}–"
                            f"{_fmt(high_a)}", second=f"{_fmt(low_b)}–{_fmt(high_b)}")
-            ok = False
         elif high_a is None or high_a >= low_b:
             reader.problem(path_b, "surveys.def.bands_overlap", first=f"{_fmt(low_a)}–"
                            f"{_fmt(high_a)}", second=f"{_fmt(low_b)}–{_fmt(high_b)}")
-            ok = False
-    return ok
 
 
 def _number(reader: _Reader, table: Mapping[str, Any], name: str, where: Path_,
@@ -333,7 +330,7 @@ def _options(reader: _Reader, raw: Any, where: Path_, kind: str) -> tuple[Option
                 continue
             located.append((path, Option(**values, exclusive=exclusive)))
     if kind == "band":
-        _ordered_intervals(reader, where, intervals)
+        _ordered_intervals(reader, intervals)
     reader.unique(((p, o.code) for p, o in located), "code")
     seen: dict[str, tuple[str, Option]] = {}
     codes = [option.code for _, option in located if option.code]
@@ -365,7 +362,7 @@ def _ranges(reader: _Reader, raw: Any, where: Path_) -> tuple[NumberRange, ...]:
             continue
         intervals.append((path, low, high))
         ranges.append(NumberRange(min=low, max=high, points=points))
-    _ordered_intervals(reader, where, intervals)
+    _ordered_intervals(reader, intervals)
     return tuple(ranges)
 
 
@@ -700,7 +697,7 @@ def _finding(reader: _Reader, where: Path_, raw: dict[str, Any],
         if b_low is not None and b_key and label:
             bins.append(FindingBin(key=b_key, label=label, min=b_low, max=b_high))
     reader.unique(((p, str(i.get("key", ""))) for p, i in bin_entries), "key")
-    _ordered_intervals(reader, (*where, "bins"),
+    _ordered_intervals(reader,
                        [(p, b.min, b.max) for (p, _), b in zip(bin_entries, bins, strict=False)])
     if question is not None and kind is not None:
         numeric = question.type in NUMERIC_TYPES
