@@ -586,3 +586,15 @@ def test_shares_and_means_are_rounded_half_up() -> None:
     assert half_up(3.625, 2) == 3.63
     assert half_up(62.5, 0) == 63
     assert half_up(2.675, 2) == 2.68  # the float's repr, not its binary expansion
+
+
+def test_the_personal_columns_of_the_torino_export(torino: Survey) -> None:
+    """The questionnaire asks no name or e-mail; the Forms export's own columns hold them."""
+    book = load_workbook(EXAMPLE, read_only=True)
+    headers = [str(h) for h in next(book.worksheets[0].iter_rows(min_row=2, max_row=2,
+                                                                 values_only=True))]
+    book.close()
+    personal = {normalise_text(h) for h in torino.personal_headers}
+    assert [h for h in headers if normalise_text(h) in personal] == ["Posta elettronica", "Nome"]
+    assert not any(q.personal for q in torino.questions)
+    assert {c.kind for c in torino.personal_columns} == {"name", "email", "phone"}
