@@ -111,6 +111,14 @@ PARAM_QUOTAS = "q"
 PARAM_COMPARE = "vs"  # Compare page: the saved scenario compared with (none: the source)
 
 
+def scenario_param_names() -> frozenset[str]:
+    """Every link parameter that belongs to the scenario (weights, N, rule, wave, language,
+    normalisation, quotas, robustness): what :func:`scenario_to_params` may write."""
+    return frozenset({*weight_params(), PARAM_WAVE, PARAM_TOP, PARAM_TIES, PARAM_TIE_CRITERIA,
+                      PARAM_PICKS, PARAM_LANG, PARAM_SPREAD, PARAM_DRAWS, PARAM_SEED,
+                      PARAM_NORMALISATION, PARAM_QUOTAS})
+
+
 def weight_params() -> dict[str, str]:
     """URL parameter → criterion key, e.g. ``ser`` → ``servizi``."""
     return {c.code: c.key for c in load_criteria()}

@@ -401,3 +401,8 @@ def test_every_page_has_a_last_resort_message(page: str | None,
     assert not app.exception
     assert any("Nessun dato è stato modificato" in e.body for e in app.error), \
         [e.body for e in app.error]
+
+
+def test_a_pages_own_parameters_stay_in_the_link() -> None:
+    app = open_app(ser="abc", vs="my-scenario")
+    assert dict(app.query_params) == {"vs": "my-scenario"}

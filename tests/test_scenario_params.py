@@ -119,3 +119,15 @@ def test_quotas_round_trip_and_bad_ones_are_noted() -> None:
     mixed, notes = scenario_from_params({"q": ["pop1>=2", "zona9<=1", "<b>"]})
     assert [q.code for q in mixed.quotas] == ["pop1>=2"]
     assert [n.code for n in notes] == ["params.bad_quota", "params.bad_quota"]
+
+
+def test_every_parameter_the_link_writes_is_a_scenario_parameter() -> None:
+    from metrodigital.quotas import parse_quota
+    from metrodigital.scenario import scenario_param_names
+
+    everything = Scenario(
+        weights={k: 1 for k in criterion_keys()}, top=3, ties=TieRule.CHOICE,
+        tie_criteria=("servizi",), picks=("mazze",), wave="ondata-2025", spread=2, draws=1000,
+        seed=7, quotas=(parse_quota("pop1>=2"),))  # type: ignore[arg-type]
+    assert set(scenario_to_params(everything)) <= scenario_param_names()
+    assert "vs" not in scenario_param_names()  # the Compare page's own

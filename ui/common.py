@@ -18,7 +18,13 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from metrodigital.i18n import DEFAULT_LANG, LANGUAGES, Lang, normalise_lang, t
 from metrodigital.paths import database_path
-from metrodigital.scenario import PARAM_LANG, Note, Scenario, scenario_to_params
+from metrodigital.scenario import (
+    PARAM_LANG,
+    Note,
+    Scenario,
+    scenario_param_names,
+    scenario_to_params,
+)
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError
 from ui.links import (
     enter_page,
@@ -207,13 +213,19 @@ def scenario_query(scenario: Scenario, lang: Lang) -> dict[str, str | list[str]]
 
 
 def _link_is(query: dict[str, str | list[str]]) -> None:
-    """Make the address bar's query string exactly ``query``: the values the page
-    ignored (and has said so above) leave it, so a reload or a copied address no
-    longer carries them."""
+    """Make the address bar's scenario parameters exactly ``query``: the values the page
+    ignored (and has said so above) leave it, so a reload or a copied address no longer
+    carries them. Parameters of a page's own (e.g. the Compare page's) are left to it."""
+    names = scenario_param_names()
     wanted = {k: v if isinstance(v, list) else [v] for k, v in query.items()}
-    current = {k: st.query_params.get_all(k) for k in st.query_params}
-    if current != wanted:
-        st.query_params.from_dict(query)
+    current = {k: st.query_params.get_all(k) for k in st.query_params if k in names}
+    if current == wanted:
+        return
+    for name in set(current) - set(wanted):
+        del st.query_params[name]
+    for name, values in wanted.items():
+        if current.get(name) != values:
+            st.query_params[name] = values if len(values) > 1 else values[0]
 
 
 def share_url(scenario: Scenario, lang: Lang) -> str:
