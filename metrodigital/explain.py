@@ -43,8 +43,10 @@ def tie_sentence(selection: Selection, lang: str) -> str:
     included = join_names((names[i] for i in ties.included), lang)
     excluded = join_names((names[i] for i in ties.entity_ids if i not in ties.included), lang)
     criteria = join_names((criterion(k).label(lang) for k in ties.tie_criteria), lang)
-    if selection.quota is not None and selection.quota.feasible:
-        # the quotas decided the places: the tie is for places they left, not at rank N
+    quota = selection.quota
+    if quota is not None and quota.feasible and (quota.displaced or quota.promoted
+                                                 or ties.score is None):
+        # the quotas moved places: the tie is for places they left, not at rank N
         head = t("ties.head_quota", lang, names=tied, slots=ties.slots, top=top)
     else:
         head = t("ties.head", lang, names=tied, score=fmt_number(ties.score or 0, lang),
@@ -88,6 +90,7 @@ def quota_sentences(selection: Selection, lang: str, *, with_tie: bool = True) -
           if q is not None else t("quotas.displaced_any", lang, ente=names[e])
           for e, q in outcome.displaced),
         *(t("quotas.promoted", lang, ente=names[e], quota=quota_text(q, lang))
+          if q is not None else t("quotas.promoted_any", lang, ente=names[e])
           for e, q in outcome.promoted),
     ]
     if selection.ties.at_cutoff and with_tie:

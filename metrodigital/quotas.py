@@ -57,13 +57,13 @@ class QuotaOutcome:
     ``tied_out`` are left out although they could take the place of one of
     ``tied_in`` (same tie key, every quota still met): the tie rule decides
     between them. ``displaced`` and ``promoted`` compare ``selected`` with the
-    selection without quotas; a displaced entity's quota is None when no single
-    quota is the reason (the quotas together left no place for it).
+    selection without quotas; the quota is None when no single quota is the reason
+    (the quotas together left no place for it, or together freed one).
     """
 
     selected: tuple[str, ...]
     displaced: tuple[tuple[str, Quota | None], ...]  # out because of this quota
-    promoted: tuple[tuple[str, Quota], ...]  # in because of this minimum (would be out without)
+    promoted: tuple[tuple[str, Quota | None], ...]  # in because of this quota
     feasible: bool
     tied_out: tuple[str, ...] = ()
     tied_in: tuple[str, ...] = ()
@@ -154,8 +154,11 @@ def apply_quotas(order: Sequence[str], groups: Mapping[str, Mapping[GroupKind, i
     after = chosen | set(tied_out)  # the tied left out may still enter by the tie rule
     displaced = tuple((e, own(e, "max") or (minimums[0] if len(minimums) == 1 else None))
                       for e in order if e in before and e not in after)
-    promoted = tuple((e, q) for e in order if e in chosen and e not in before
-                     and (q := own(e, "min")) is not None)
+    # who enters without a minimum of its own took a place a reached maximum left free
+    reached = [q for q in quotas if q.bound == "max"
+               and counts[(q.kind, q.group)] >= limits[(q.kind, q.group)][1]]
+    promoted = tuple((e, own(e, "min") or (reached[0] if len(reached) == 1 else None))
+                     for e in order if e in chosen and e not in before)
     exceeded = tuple((q, n) for q in quotas if q.bound == "max" and (n := sum(
         groups[e].get(q.kind) == q.group for e in after)) > q.k)
     return QuotaOutcome(tuple(selected), displaced, promoted, True, tuple(tied_out),

@@ -210,6 +210,9 @@ def test_quota_ties_name_the_tied_and_what_the_rule_did(store: Store) -> None:
     lines = quota_sentences(everyone, "it")
     assert any("Mazzè, Sant'Ambrogio di Torino e Albiano d'Ivrea hanno lo stesso punteggio"
                in line for line in lines)
+    # Angrogna (class 1, rank 20) takes the place the maximum left free, and says so
+    assert "Angrogna entra nella selezione per la quota «al massimo 4 enti di classe di " \
+        "popolazione 2»." in lines
     # including the three exceeds the maximum: the page says so and how to respect it
     assert any("«al massimo 4 enti di classe di popolazione 2» è superata: gli enti sono 6"
                in line for line in lines)

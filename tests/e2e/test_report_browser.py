@@ -1,4 +1,4 @@
-"""In Chromium: the Robustness page's Excel report links back to the scenario it shows."""
+"""In Chromium: the Excel report links back to the scenario it shows; quota links open."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from openpyxl import load_workbook
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from metrodigital.scenario import scenario_from_params
 from tests.e2e.conftest import screenshot
@@ -35,3 +35,14 @@ def test_report_download_is_named_by_wave_and_date_and_links_to_this_address(
         (3, ("infrastrutture",), 1000)
     assert params["Regola di pareggio"].value == \
         "spareggio per criteri, nell'ordine: Infrastrutture"
+
+
+def test_the_readme_quota_link_opens_the_matrix_page(page: Page, app_url: str) -> None:
+    """``?q=zona9%3C%3D3`` (the README's example) showed an IndexError."""
+    app = AppPage(page).open(f"{app_url}/?q=zona9%3C%3D3")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    text = app.alert_text()
+    assert "Le quote decidono chi occupa i posti" in text
+    assert "Mazzè, Sant'Ambrogio di Torino e Albiano d'Ivrea" in text
+    app.expect_metric("Enti selezionati", "13")
+    screenshot(page, "matrix_quota_zona9_max")
