@@ -401,6 +401,7 @@ def test_every_page_has_a_last_resort_message(page: str | None,
     assert not app.exception
     assert any("Nessun dato è stato modificato" in e.body for e in app.error), \
         [e.body for e in app.error]
+    assert len(app.get("page_link")) == 5  # the menu is there to go elsewhere
 
 
 def test_a_pages_own_parameters_stay_in_the_link() -> None:

@@ -122,7 +122,8 @@ def open_live_page(title_key: str, body: Callable[[Frame], None],
 
 @st.fragment(key=LIVE_FRAGMENT)
 def _live_fragment(start: PageStart, body: Callable[[Frame], None]) -> None:
-    _catch_failures(start.lang, start.title_key, start.store, start.failure)  # its own run
+    # a fragment rerun is a run of its own
+    _catch_failures(start.lang, start.title_key, start.store, start.failure, start.nav)
     if not any(w.slug == start.controls.wave for w in start.store.waves()):
         # the wave was deleted since the full run that drew the sidebar: that run must
         # choose another wave and say so
@@ -140,7 +141,8 @@ def _with_live_controls(start: PageStart) -> Frame:
 
 
 def _catch_failures(lang: Lang, title_key: str, store: Store | None,
-                    place: DeltaGenerator | None = None) -> None:
+                    place: DeltaGenerator | None = None,
+                    nav: DeltaGenerator | None = None) -> None:
     """The last resort of this run: an error nobody foresaw shows, instead of Streamlit's
     own message (a traceback unless ``client.showErrorDetails`` hides it), a message in
     the user's language that says which page failed and whether anything was saved, with
@@ -161,6 +163,15 @@ def _catch_failures(lang: Lang, title_key: str, store: Store | None,
             (place or st).error(text, icon=":material/error:")
         except Exception:  # e.g. the place belongs to a run that has ended
             st.error(text, icon=":material/error:")
+        if nav is not None:  # the page links are drawn last: the run did not get there
+            try:
+                query = {k: st.query_params.get_all(k) for k in st.query_params}
+                with nav:
+                    for path, label_key, icon in PAGES:
+                        st.page_link(path, label=t(label_key, lang), icon=icon,
+                                     query_params=query)
+            except Exception:
+                _LOGGER.exception("page links after a failure")
         return True  # Streamlit shows nothing more
 
     ctx.on_script_error = last_resort
@@ -200,7 +211,7 @@ def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
         add_link_notes([Note("params.bad_lang", {"value": linked_lang[-1][:40]})])
     st.title(t(title_key, lang))
     failure = st.empty()
-    _catch_failures(lang, title_key, store, failure)
+    _catch_failures(lang, title_key, store, failure, nav)
     return PageStart(lang, title_key, store, controls, nav, share, failure)
 
 
