@@ -80,6 +80,12 @@ def test_a_slider_move_updates_ranking_selection_and_link() -> None:
     assert net["Serv."] == 29 * 3
     assert app.query_params["ser"] == "3"
     assert "ser=3" in app.code[0].value  # the share box
+    # who enters and leaves against the source's weights, on the page and (for phones)
+    # beside the weights
+    against = "Rispetto ai pesi della fonte: entrano Strambino; escono Prarostino e " \
+        "Albiano d'Ivrea."
+    assert shown(app.info[0]) == against
+    assert against in shown(app.sidebar.info[0])
 
 
 def test_shares_are_shown_in_italian_format() -> None:

@@ -48,6 +48,26 @@ def _moves(current: Selection, other: Selection, lang: Lang) -> tuple[str, str]:
     return join_names(entered, lang) or "—", join_names(left, lang) or "—"
 
 
+_REFERENCE_KEY = "_reference_selection"
+
+
+def _reference_selection(store: Store, selection: Selection) -> Selection:
+    """The selection with the source's weights and everything else as in ``selection``.
+
+    It does not change while only the weights move, so the session keeps the last one:
+    a slider's rerun does not compute it again.
+    """
+    scenario = selection.scenario
+    key = (store.generation, scenario.wave, scenario.top, scenario.ties, scenario.tie_criteria,
+           scenario.picks, scenario.normalisation, scenario.quotas)
+    kept = st.session_state.get(_REFERENCE_KEY)
+    if kept is not None and kept[0] == key:
+        return kept[1]  # type: ignore[no-any-return]
+    reference = evaluate(store, replace(scenario, weights=seed_weights()))
+    st.session_state[_REFERENCE_KEY] = (key, reference)
+    return reference
+
+
 def changes_text(store: Store, selection: Selection, lang: Lang) -> list[str]:
     """Who enters and who leaves the selection against the source's (reference) weights,
     when the weights differ from them, and against raw points, when the points are
@@ -55,7 +75,7 @@ def changes_text(store: Store, selection: Selection, lang: Lang) -> list[str]:
     scenario = selection.scenario
     lines: list[str] = []
     if dict(scenario.weights) != seed_weights():
-        reference = evaluate(store, replace(scenario, weights=seed_weights()))
+        reference = _reference_selection(store, selection)
         if not reference.all_weights_zero:
             entered, left = _moves(selection, reference, lang)
             lines.append(t("matrix.reference_diff", lang, entered=entered, left=left))
