@@ -11,6 +11,7 @@ from metrodigital.ranking import evaluate
 from metrodigital.report import build_report, report_file_name, scenario_link
 from ui.common import close_page, open_page
 from ui.robustness import (
+    chart_rows,
     edge_only,
     effective_frame,
     intervals_chart,
@@ -48,6 +49,9 @@ if edge_only(report):
 
 st.altair_chart(intervals_chart(report, lang), width="stretch")
 st.caption(t("robustness.chart_alt", lang))
+if len(chart_rows(report)) < len(classes):
+    st.caption(t("robustness.chart_subset", lang, shown=fmt_number(len(chart_rows(report)), lang),
+                 total=fmt_number(len(classes), lang)))
 st.dataframe(report_frame(report, lang), hide_index=True, width="stretch",
              column_config={t("robustness.col_best", lang): st.column_config.TextColumn(
                  help=t("robustness.bounds_help", lang))})

@@ -11,6 +11,11 @@ the seed. Usage::
         [--mcda-draws-large 500] [--workers 2] [--json out.json]
     python scripts/bench_robustness.py --cli [--sizes 36,312,8000] [--draws 10000]
 
+    python scripts/bench_robustness.py --page [--sizes 312,1000,8000]
+
+``--page`` times what opening the Robustness page computes (``analyse`` on a stored
+wave, with the page's time budget) and its peak traced memory.
+
 ``--cli`` times whole processes instead, one run per size, alternately:
 ``python -m metrodigital robustness --data FILE --draws N`` (simulation, rank
 bounds, tipping points, validation of the file) against
@@ -167,6 +172,42 @@ def cli_benchmark(sizes: list[int], draws: int, out: Path | None) -> None:
         out.write_text(json.dumps(report, indent=2), encoding="utf-8")
 
 
+def page_benchmark(sizes: list[int], draws: int) -> None:
+    """What the Robustness page computes for a viewer: analyse() with the page's budget."""
+    import tracemalloc
+
+    from metrodigital.analysis import analyse
+    from metrodigital.ingest import prepare
+    from metrodigital.robustness import Budget
+    from metrodigital.scenario import Scenario
+    from metrodigital.store import Store
+    from ui.robustness import JOB_SECONDS
+
+    work = Path(tempfile.mkdtemp(prefix="bench-robustness-page-"))
+    print(f"cpus={os.cpu_count()} draws={draws} budget={JOB_SECONDS} s "
+          f"load={os.getloadavg()[0]:.1f}")
+    print(f"{'entities':>9}{'seconds':>9}{'peak MB':>9}  exact bounds  MILPs  time limit")
+    for size in sizes:
+        data = write_matrix_csv(work / f"m{size}.csv", size).read_bytes()
+        preview = prepare(data, f"m{size}.csv", fmt="matrix")
+        store = Store(":memory:")
+        wave = store.publish_matrix_wave(name=f"bench {size}", matrix=preview.matrix,
+                                         survey_date=None, source_file=f"m{size}.csv",
+                                         sha256=preview.sha256, uploaded_by="bench")
+        scenario = Scenario(wave=wave.slug, draws=draws)
+        tracemalloc.start()
+        start = time.perf_counter()
+        report = analyse(store, scenario, budget=Budget(seconds=JOB_SECONDS))
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        store.close()
+        bounds = report.bounds
+        exact = int((bounds.best_exact & bounds.worst_exact).sum())
+        print(f"{size:>9}{seconds:>9.2f}{peak:>9.0f}{exact:>8}/{size:<6}"
+              f"{bounds.milps_solved:>5}  {'reached' if bounds.time_limited else 'no'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=10_000)
@@ -176,10 +217,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--cli", action="store_true", help="whole processes vs plain numpy")
-    parser.add_argument("--sizes", default="36,312,8000")
+    parser.add_argument("--page", action="store_true", help="what the page computes")
+    parser.add_argument("--sizes", default=None)
     args = parser.parse_args()
+    if args.page:
+        page_benchmark([int(s) for s in (args.sizes or "312,1000,8000").split(",")],
+                       args.draws)
+        return
     if args.cli:
-        cli_benchmark([int(s) for s in args.sizes.split(",")], args.draws, args.json)
+        cli_benchmark([int(s) for s in (args.sizes or "36,312,8000").split(",")], args.draws,
+                      args.json)
         return
 
     small = seed_points()

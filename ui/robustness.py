@@ -37,8 +37,11 @@ JOB_SECONDS = 30.0
 JOBS_KEPT = 16
 JOBS_AT_ONCE = 1
 # Where each phase sits on the page's progress bar.
-PHASE_SPAN = {"queued": (0.0, 0.0), "simulation": (0.0, 0.4), "bounds": (0.4, 0.9),
-              "tipping": (0.9, 1.0)}
+PHASE_SPAN = {"starting": (0.0, 0.0), "queued": (0.0, 0.0), "simulation": (0.0, 0.4),
+              "bounds": (0.4, 0.9), "tipping": (0.9, 1.0)}
+# Beyond this many entities the chart shows those that matter for the selection.
+CHART_ALL_UP_TO = 60
+CHART_MARGIN = 20
 
 
 def robustness_controls(scenario: Scenario, lang: Lang) -> Scenario:
@@ -86,7 +89,7 @@ def shared_analysis(store: Store, scenario: Scenario, lang: Lang) -> RobustnessR
                        lambda budget: analyse(store, scenario, budget=budget))
     try:
         if not job.finished.is_set():
-            bar = st.progress(0.0, text=t("robustness.phase_queued", lang))
+            bar = st.progress(0.0, text=t(f"robustness.phase_{job.phase}", lang))
             while not job.wait(0.25):
                 low, high = PHASE_SPAN.get(job.phase, (0.0, 1.0))
                 bar.progress(low + (high - low) * job.fraction,
@@ -140,8 +143,18 @@ def report_frame(report: RobustnessReport, lang: Lang) -> pd.DataFrame:
     })
 
 
-def intervals_chart(report: RobustnessReport, lang: Lang) -> alt.LayerChart:
+def chart_rows(report: RobustnessReport) -> list[dict[str, object]]:
+    """The entities the chart shows: all of a small wave; of a large one those that
+    can be selected (not proven never) and those ranked within a margin of the cut-off."""
     rows = report.rows()
+    if len(rows) <= CHART_ALL_UP_TO:
+        return rows
+    top = report.simulation.top
+    return [r for r in rows if r["class"] != "never" or int(r["rank"]) <= top + CHART_MARGIN]
+
+
+def intervals_chart(report: RobustnessReport, lang: Lang) -> alt.LayerChart:
+    rows = chart_rows(report)
     data = pd.DataFrame({
         "nome": [short_name(str(r["ente"])) for r in rows],
         "p5": [r["rank_p05"] for r in rows], "p50": [r["rank_p50"] for r in rows],
@@ -155,9 +168,12 @@ def intervals_chart(report: RobustnessReport, lang: Lang) -> alt.LayerChart:
     y = alt.Y("nome:N", sort=order, title=None,
               axis=alt.Axis(labelLimit=240, labelOverlap=False))
     axis_title = t("robustness.rank_axis", lang)
-    classes = [t(f"robustness.class_{c}", lang) for c in CLASS_COLOURS]
+    shown = [c for c in CLASS_COLOURS if c != "undecided"
+             or any(r["class"] == "undecided" for r in rows)]
+    classes = [t(f"robustness.class_{c}", lang) for c in shown]
     colour = alt.Color("classe:N", title=t("robustness.col_class", lang),
-                       scale=alt.Scale(domain=classes, range=list(CLASS_COLOURS.values())),
+                       scale=alt.Scale(domain=classes,
+                                       range=[CLASS_COLOURS[c] for c in shown]),
                        legend=alt.Legend(orient="top"))
     base = alt.Chart(data)
     extent = base.mark_rule(color="#BBBBBB").encode(

@@ -37,7 +37,7 @@ class Job(Generic[T]):
     cancel: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
     fraction: float = 0.0
-    phase: str = "queued"
+    phase: str = "starting"
     waiters: int = 0
     value: T | None = None
     error: BaseException | None = None
@@ -108,10 +108,16 @@ class JobBoard(Generic[T]):
     def _run(self, job: Job[T], compute: Callable[[Budget], T]) -> None:
         budget = Budget(seconds=self.seconds, cancel=job.cancel, on_progress=job.report)
         try:
-            with self._slots:  # wait for a free slot; give up if abandoned meanwhile
-                budget.check()
+            if not self._slots.acquire(blocking=False):
+                job.phase = "queued"  # another computation holds the slot
+                self._slots.acquire()
+            try:
+                job.phase = "simulation"
+                budget.check()  # abandoned while queued: give up
                 budget.started = time.monotonic()  # the allowance runs from now
                 job.value = compute(budget)
+            finally:
+                self._slots.release()
         except Cancelled as cancelled:
             job.error = cancelled
             with self._lock:
