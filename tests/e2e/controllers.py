@@ -112,7 +112,10 @@ class AppPage:
             .first.inner_text().strip()
 
     def alert_text(self) -> str:
-        return " ".join(self.page.get_by_test_id("stAlertContainer").all_inner_texts())
+        """The alerts of the page's main area (the sidebar's summary for phones is not
+        one of them)."""
+        main = self.page.get_by_test_id("stMain")
+        return " ".join(main.get_by_test_id("stAlertContainer").all_inner_texts())
 
     def metric(self, label: str) -> str:
         metric = self.page.get_by_test_id("stMetric").filter(has_text=label).first
@@ -126,6 +129,7 @@ class AppPage:
     def radio_choice(self, label: str) -> str:
         """The option shown as chosen in the radio group ``label`` ("" when none is)."""
         group = self.page.get_by_test_id("stRadio").filter(has_text=label).first
+        group.locator("input").first.wait_for(state="attached")  # drawn, not a placeholder
         chosen = group.locator("input:checked")
         if not chosen.count():
             return ""
@@ -133,6 +137,7 @@ class AppPage:
 
     def multiselect_values(self, label: str) -> list[str]:
         box = self.page.get_by_test_id("stMultiSelect").filter(has_text=label).first
+        box.locator(".react-aria-ComboBox").wait_for()  # drawn, not a placeholder
         tags = box.locator(".react-aria-ComboBox [data-tag]")
         return [tag.strip() for tag in tags.all_inner_texts()]
 

@@ -98,9 +98,10 @@ def test_every_control_keeps_its_value_across_a_language_switch(
     n.focus()
     app.press_and_wait(n, "ArrowRight")
     app.press_and_wait(n, "ArrowLeft")
-    page.get_by_test_id("stSidebar").get_by_text("Min–max tra gli enti").click()
+    page.get_by_test_id("stSidebar").get_by_text("Min–max tra gli enti", exact=True).click()
     wait_for_app_run(page)
-    page.get_by_test_id("stSidebar").get_by_text("Quota del massimo della sezione").click()
+    page.get_by_test_id("stSidebar").get_by_text("Quota del massimo della sezione",
+                                                 exact=True).click()
     wait_for_app_run(page)
     assert controls(app, "it") == italian
     expect(page).to_have_url(url)
@@ -137,7 +138,8 @@ def test_keyboard_on_a_slider_reranks_and_the_link_reopens_the_scenario(
     app.press_and_wait(servizi, "ArrowLeft")
     assert app.slider_value("Servizi") == 3
     app.expect_metric("Enti selezionati", "12")
-    expect(page.get_by_test_id("stAlertContainer").first).to_contain_text("esattamente 12 enti")
+    expect(page.get_by_test_id("stMain").get_by_test_id("stAlertContainer").first) \
+        .to_contain_text("esattamente 12 enti")
     expect(page).to_have_url(f"{app_url}/?ser=3")
     link = app.share_link()
     assert link == f"{app_url}/?ser=3"
