@@ -11,6 +11,7 @@ and lets it be abandoned.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -64,6 +65,8 @@ class RobustnessReport:
     def rows(self) -> list[dict[str, object]]:
         """One dict per entity in nominal-rank order, with its tipping points.
 
+        Built once per report (a page draws them several times); do not modify them.
+
         ``best_rank``/``worst_rank`` are whole numbers when proven, else None, and
         ``best_rank_range``/``worst_rank_range`` always hold the proven interval.
         ``class`` comes from those bounds, so it always agrees with them: "always"
@@ -71,6 +74,10 @@ class RobustnessReport:
         it, "borderline" iff both are proven possible, "undecided" otherwise (only
         when the time budget ran out).
         """
+        return self._rows
+
+    @cached_property
+    def _rows(self) -> list[dict[str, object]]:
         simulated = self.simulation.rows()
         bounds = self.bounds
         classes = bounds.classes
