@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -148,6 +149,19 @@ class Territory:
             self._variants[normalise_name(variant)] = target
         self._display = {normalise_name(e.name): e.name for e in (*comuni, *unioni)}
         self._keys = list(self._display)  # searched for close names
+        # the same keys sorted, to find those starting with a prefix by bisection (a scan of
+        # every key for every unknown name was a third of checking an 8,000-row file)
+        self._sorted_keys = sorted(self._keys)
+        self._order = {key: i for i, key in enumerate(self._keys)}
+
+    def _starting_with(self, prefix: str) -> list[str]:
+        """The normalised names that start with ``prefix``, in the territory's order."""
+        found = []
+        for key in self._sorted_keys[bisect_left(self._sorted_keys, prefix):]:
+            if not key.startswith(prefix):
+                break
+            found.append(key)
+        return sorted(found, key=self._order.__getitem__)
 
     def comune(self, istat_code: str | int) -> Comune:
         code = f"{int(istat_code):06d}" if str(istat_code).isdigit() else str(istat_code)
@@ -167,8 +181,7 @@ class Territory:
             return Match(shown, "variant", entity, warning=NameWarning(
                 "territory.variant", shown, entity.name))
         if len(key) >= MIN_PREFIX:
-            owners = [entity for known, entity in self._by_name.items()
-                      if known.startswith(key)]
+            owners = [self._by_name[known] for known in self._starting_with(key)]
             if len(owners) == 1:
                 return Match(shown, "truncated", owners[0], warning=NameWarning(
                     "territory.truncated", shown, owners[0].name))
@@ -183,7 +196,7 @@ class Territory:
         found = process.extract(key, self._keys, scorer=fuzz.ratio, limit=limit,
                                 score_cutoff=60)
         close = [match for match, _, _ in found]
-        starts = [k for k in self._display if key and k.startswith(key[:MIN_PREFIX])]
+        starts = self._starting_with(key[:MIN_PREFIX]) if key else []
         ordered = list(dict.fromkeys([*close, *starts]))[:limit]
         return tuple(self._display[k] for k in ordered)
 
