@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -258,7 +259,8 @@ def test_robustness_page_in_chromium(page: Page, app_url: str) -> None:
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Scarica il rapporto Excel di questo scenario").click()
     report = load_workbook(io.BytesIO(Path(download_info.value.path()).read_bytes()))
-    assert download_info.value.suggested_filename == "metrodigital-metrodigital-2023.xlsx"
+    name = download_info.value.suggested_filename
+    assert re.fullmatch(r"metrodigital_metrodigital-2023_\d{4}-\d{2}-\d{2}\.xlsx", name), name
     assert report.sheetnames == ["Parametri", "Graduatoria", "Selezione", "Robustezza"]
 
 
