@@ -413,3 +413,14 @@ def test_every_page_has_a_last_resort_message(page: str | None,
 def test_a_pages_own_parameters_stay_in_the_link() -> None:
     app = open_app(ser="abc", vs="my-scenario")
     assert dict(app.query_params) == {"vs": "my-scenario"}
+
+
+def test_too_many_picks_are_said_in_the_users_language() -> None:
+    app = open_app(tie="choice")
+    app.multiselect(key="pick").set_value(
+        ["mazze", "albiano-d-ivrea", "sant-ambrogio-di-torino"]).run()
+    assert any("Hai scelto 3 enti ma i posti sono 2" in w.body for w in app.warning)
+    assert metric(app, "Enti selezionati") == "13"  # everyone tied stays in until then
+    app.multiselect(key="pick").set_value(["mazze", "albiano-d-ivrea"]).run()
+    assert metric(app, "Enti selezionati") == "12"
+    assert not any("Hai scelto" in w.body for w in app.warning)

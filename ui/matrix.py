@@ -112,18 +112,22 @@ def pick_tied(selection: Selection, lang: Lang) -> tuple[str, ...]:
             add_link_notes([Note("params.bad_pick", {"value": p[:40]}) for p in unknown])
         seed(PARAM_PICKS, [p for p in dict.fromkeys(linked) if p in options])
     # the tied group changes with the weights: keep only picks that are still in it
-    st.session_state[PARAM_PICKS] = [
-        p for p in st.session_state[PARAM_PICKS] if p in options
-    ][: ties.slots]
+    st.session_state[PARAM_PICKS] = [p for p in st.session_state[PARAM_PICKS] if p in options]
+    # no max_selections: Streamlit's own "You can only select up to…" is English only;
+    # too many picks are said below in the user's language instead
     picked = st.multiselect(
         t("matrix.pick", lang, slots=ties.slots),
         options=options,
         format_func=names.__getitem__,
-        max_selections=ties.slots,
         key=PARAM_PICKS,
         placeholder=t("matrix.pick_placeholder", lang),
+        select_all=False,
     )
     write_to_link(PARAM_PICKS, picked)
+    if len(picked) > ties.slots:
+        st.warning(t("matrix.pick_too_many", lang, slots=ties.slots, n=len(picked)),
+                   icon=":material/block:")
+        return ()  # not a valid choice yet: everyone tied stays in
     return tuple(picked)
 
 
