@@ -4,8 +4,18 @@ words replaced or hidden in the user's language.
 Streamlit 1.67 draws some words itself, in English, with no option to change them.
 What a person reads is replaced here with a style sheet (the element's own text
 hidden, the catalogue's text put in its place) or hidden when the page offers the
-same thing in its own words. What stays English is listed in the README
-("Streamlit's own words").
+same thing in its own words; the pages avoid the rest (no "Select all" in
+multiselects, no ``max_selections`` message, Italian placeholders).
+
+What stays English, because Streamlit 1.67 offers no way to change it and hiding it
+would hide the control: screen-reader labels and hover tooltips of icon buttons
+("Copy to clipboard" on the share box, "Help for …", "Collapse sidebar", "Open",
+"Increment"/"Decrement", "Remove …"); "No results" when a typed filter matches no
+option; the file uploader's own refusals (size, type) before the file reaches the
+app; the date picker's month and day names; the table's column menu (sort, pin,
+hide); the connection dialogs ("Connecting", "Connection error"); Vega's spoken
+descriptions of charts; and the generic message Streamlit shows if a page's own
+last-resort message could not be drawn.
 """
 
 from __future__ import annotations
