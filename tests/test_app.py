@@ -424,3 +424,11 @@ def test_too_many_picks_are_said_in_the_users_language() -> None:
     app.multiselect(key="pick").set_value(["mazze", "albiano-d-ivrea"]).run()
     assert metric(app, "Enti selezionati") == "12"
     assert not any("Hai scelto" in w.body for w in app.warning)
+
+
+def test_break_ties_by_criteria_without_criteria_asks_for_one() -> None:
+    app = open_app(tie="criteria")
+    assert any("Scegli almeno un criterio di spareggio" in w.body for w in app.sidebar.warning)
+    app.multiselect(key="tiek").set_value(["ser"]).run()
+    assert not any("Scegli almeno un criterio" in w.body for w in app.sidebar.warning)
+    assert app.query_params["tiek"] == "ser"
