@@ -25,8 +25,9 @@ from metrodigital.robustness import (
     RankIntervals,
     SimulationResult,
     TippingPoint,
-    bound_ranks,
     effective_weights,
+    plan_bounds,
+    prefetch_solver,
     simulate,
     tipping_points,
     widest_points_range,
@@ -136,9 +137,13 @@ def analyse(store: Store, scenario: Scenario, *, budget: Budget | None = None
     if len(names) * scenario.draws > MAX_RANK_CELLS:
         raise AnalysisTooLarge(len(names), scenario.draws)
     top = min(scenario.top, len(names))
+    # the cheap bounds first: if MILPs remain, SciPy loads while the draws run
+    plan = plan_bounds(points, weights, top, spread=scenario.spread)
+    if plan.needs_solver:
+        prefetch_solver()
     simulation = simulate(points, weights, top, spread=scenario.spread, draws=scenario.draws,
                           seed=scenario.seed, criteria=keys, names=names, budget=budget)
-    bounds = bound_ranks(points, weights, top, spread=scenario.spread, budget=budget)
+    bounds = plan.solve(budget=budget)
     bounds = bounds.with_witness_ranks(simulation.rank_min, simulation.rank_max)
     nominal = ranking.table["rank"].to_numpy()
     tipping = tuple(tipping_points(points, weights, top, criteria=keys, budget=budget,

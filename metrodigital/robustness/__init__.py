@@ -31,6 +31,7 @@ from metrodigital.robustness.core import (
     effective_weights,
     is_selected,
     points_ranges,
+    prefetch_solver,
     rank_bounds,
     score_keys,
     selected_mask,
@@ -43,17 +44,21 @@ from metrodigital.robustness.core import (
 )
 from metrodigital.robustness.intervals import (
     BoundClass,
+    BoundsPlan,
     RankIntervals,
     bound_class,
     bound_ranks,
+    plan_bounds,
 )
 
 __all__ = [
     "BEAT_MARGIN", "CRITERIA", "DEFAULT_DRAWS", "DEFAULT_SPREAD", "DEFAULT_TOP", "PERCENTILES",
-    "SCORE_DECIMALS", "WEIGHT_MAX", "WEIGHT_MIN", "BoundClass", "Budget", "Cancelled",
+    "SCORE_DECIMALS", "WEIGHT_MAX", "WEIGHT_MIN", "BoundClass", "BoundsPlan", "Budget",
+    "Cancelled",
     "EffectiveWeights", "PointsRange", "RankBounds", "RankIntervals", "SimulationResult",
     "TippingPoint", "WeightBox", "bound_class", "bound_ranks", "competition_rank",
-    "draw_weights", "effective_weights", "is_selected", "points_ranges", "rank_bounds",
+    "draw_weights", "effective_weights", "is_selected", "plan_bounds", "points_ranges",
+    "prefetch_solver", "rank_bounds",
     "score_keys", "selected_mask", "simulate", "solver_output_silenced", "tipping_points",
     "weight_box", "weighted_scores", "widest_points_range",
 ]

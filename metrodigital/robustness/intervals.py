@@ -169,49 +169,99 @@ def bound_ranks(
     other bounds are exact as far as ``tighten_work`` allows, nearest the cut-off
     first, and intervals beyond. Deterministic unless a time limit is reached.
     """
+    plan = plan_bounds(points, weights, top, spread=spread, lower=lower, upper=upper,
+                       tighten_work=tighten_work)
+    return plan.solve(budget=budget, milp_seconds=milp_seconds)
+
+
+@dataclass
+class BoundsPlan:
+    """The cheap part of :func:`bound_ranks` done: witness and dominance bounds, and the
+    MILPs (``tasks``, entity and direction) still to solve, class-deciding ones first.
+
+    ``needs_solver`` tells, before SciPy is even imported, whether any MILP will run.
+    """
+
+    points: FloatArray
+    weights: FloatArray
+    box: WeightBox
+    top: int
+    best_low: IntArray
+    best_high: IntArray
+    worst_low: IntArray
+    worst_high: IntArray
+    best_weights: FloatArray
+    worst_weights: FloatArray
+    tasks: list[tuple[int, Direction]]
+
+    @property
+    def needs_solver(self) -> bool:
+        return bool(self.tasks)
+
+    def solve(self, *, budget: Budget | None = None, milp_seconds: float = MILP_SECONDS
+              ) -> RankIntervals:
+        """Solve the planned MILPs in order while ``budget`` lasts (see :func:`bound_ranks`)."""
+        p, box, w, tasks = self.points, self.box, self.weights, self.tasks
+        best_low, best_high = self.best_low.copy(), self.best_high.copy()
+        worst_low, worst_high = self.worst_low.copy(), self.worst_high.copy()
+        best_w, worst_w = self.best_weights.copy(), self.worst_weights.copy()
+        budget = budget or Budget()
+        budget.progress(0.0, "bounds")
+        solved = 0
+        time_limited = False
+        for done, (i, direction) in enumerate(tasks):
+            budget.progress(done / max(1, len(tasks)), "bounds")
+            if budget.expired():
+                time_limited = True
+                break
+            low, high, witness = _bound_one(p, box, w, i, direction,
+                                            min(milp_seconds, budget.remaining()))
+            solved += 1
+            if direction == "best":
+                best_low[i] = max(best_low[i], low)
+                if witness is not None and high < best_high[i]:
+                    best_high[i], best_w[i] = high, witness
+                best_low[i] = min(best_low[i], best_high[i])  # a witness outranks the solver
+            else:
+                worst_high[i] = min(worst_high[i], high)
+                if witness is not None and low > worst_low[i]:
+                    worst_low[i], worst_w[i] = low, witness
+                worst_high[i] = max(worst_high[i], worst_low[i])
+        budget.progress(1.0, "bounds")
+        return RankIntervals(
+            weights=w, lower=box.lower, upper=box.upper, top=self.top,
+            best_low=best_low, best_high=best_high, worst_low=worst_low,
+            worst_high=worst_high, best_weights=best_w, worst_weights=worst_w,
+            milps_planned=len(tasks), milps_solved=solved, time_limited=time_limited,
+        )
+
+
+def plan_bounds(
+    points: npt.ArrayLike,
+    weights: npt.ArrayLike,
+    top: int = DEFAULT_TOP,
+    *,
+    spread: float | None = DEFAULT_SPREAD,
+    lower: npt.ArrayLike | None = None,
+    upper: npt.ArrayLike | None = None,
+    tighten_work: float = TIGHTEN_WORK,
+) -> BoundsPlan:
+    """Steps 1 and 2 of the module's docstring and the list of MILPs (no SciPy needed)."""
     p = _as_points(points)
     _, m = p.shape
     w = _as_weights(weights, m)
     _check_top(top)
     box = weight_box(w, spread=spread, lower=lower, upper=upper)
-    budget = budget or Budget()
-    budget.progress(0.0, "bounds")
-
     best_high, best_w, worst_low, worst_w = _witness_ranks(p, w, box)
     always, can = _dominance_counts(p, box, top, best_high)
     best_low = np.minimum(1 + always, best_high)
     worst_high = np.maximum(1 + can, worst_low)
-
     nominal = competition_rank(p @ w)
     tasks = _plan(best_low, best_high, worst_low, worst_high, nominal, always, can, top,
                   tighten_work)
-    solved = 0
-    time_limited = False
-    for done, (i, direction) in enumerate(tasks):
-        budget.progress(done / max(1, len(tasks)), "bounds")
-        if budget.expired():
-            time_limited = True
-            break
-        low, high, witness = _bound_one(p, box, w, i, direction,
-                                        min(milp_seconds, budget.remaining()))
-        solved += 1
-        if direction == "best":
-            best_low[i] = max(best_low[i], low)
-            if witness is not None and high < best_high[i]:
-                best_high[i], best_w[i] = high, witness
-            best_low[i] = min(best_low[i], best_high[i])  # a witness outranks the solver
-        else:
-            worst_high[i] = min(worst_high[i], high)
-            if witness is not None and low > worst_low[i]:
-                worst_low[i], worst_w[i] = low, witness
-            worst_high[i] = max(worst_high[i], worst_low[i])
-    budget.progress(1.0, "bounds")
-    return RankIntervals(
-        weights=w, lower=box.lower, upper=box.upper, top=int(top),
-        best_low=best_low, best_high=best_high, worst_low=worst_low,
-        worst_high=worst_high, best_weights=best_w, worst_weights=worst_w,
-        milps_planned=len(tasks), milps_solved=solved, time_limited=time_limited,
-    )
+    return BoundsPlan(points=p, weights=w, box=box, top=int(top), best_low=best_low,
+                      best_high=best_high, worst_low=worst_low, worst_high=worst_high,
+                      best_weights=best_w, worst_weights=worst_w, tasks=tasks)
 
 
 def _corners(box: WeightBox) -> FloatArray:
