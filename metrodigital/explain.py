@@ -53,6 +53,8 @@ def tie_sentence(selection: Selection, lang: str) -> str:
                  first=ties.first_rank, last=ties.last_rank, top=top, slots=ties.slots)
     body = t(f"ties.{ties.outcome}", lang, n=n, top=top, included=included, excluded=excluded,
              criteria=criteria, slots=ties.slots)
+    if ties.outcome == "awaiting_choice":  # two numbers, two sentences (plural forms)
+        body += " " + t("ties.awaiting_all", lang, n=n)
     return f"{head} {body}"
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from metrodigital.criteria import criterion_keys
-from metrodigital.i18n import DEFAULT_LANG, t
+from metrodigital.i18n import DEFAULT_LANG, quote, t
 from metrodigital.paths import DATA_DIR
 
 DEFAULT_PATH = DATA_DIR / "questionnaire.toml"
@@ -649,6 +649,23 @@ def population_class(population: int, criterion: PopulationCriterion | None = No
 
 # --- answers -------------------------------------------------------------------------
 
+class QuotedNames(tuple[str, ...]):
+    """Names for a message, each between the quotation marks of the message's language.
+
+    A problem's params are rendered later, in whichever language is chosen then, so the
+    message names its language as the field's format: ``{allowed:en}`` gives “a”, “b”;
+    ``{allowed:it}`` (or a bare ``{allowed}``) gives «a», «b».
+    """
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return ", ".join(quote(name, spec or DEFAULT_LANG) for name in self)
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+
 @dataclass(frozen=True)
 class AnswerProblem:
     """An answer that could not be used as given; ``code`` is a catalogue key.
@@ -665,7 +682,7 @@ class AnswerProblem:
     @property
     def params(self) -> dict[str, object]:
         return {"question": self.question_id, "value": self.value,
-                "allowed": ", ".join(f"«{a}»" for a in self.allowed)}
+                "allowed": QuotedNames(self.allowed)}
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
         return t(self.code, lang, **self.params)
@@ -852,7 +869,7 @@ class ColumnProblem:
     severity: Severity = "error"
 
     def message(self, lang: str = DEFAULT_LANG, headers: Sequence[str] = ()) -> str:
-        names = ", ".join(f"«{headers[i]}»" if i < len(headers) else str(i + 1)
+        names = ", ".join(quote(headers[i], lang) if i < len(headers) else str(i + 1)
                           for i in self.columns)
         return t(self.code, lang, question=self.question_id, columns=names)
 

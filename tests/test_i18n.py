@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from metrodigital.explain import tie_sentence
 from metrodigital.i18n import (
     LANGUAGES,
     catalogue,
@@ -18,6 +19,10 @@ from metrodigital.i18n import (
     quote,
     t,
 )
+from metrodigital.questionnaire import AnswerProblem, ColumnProblem, QuotedNames
+from metrodigital.ranking import evaluate
+from metrodigital.scenario import Scenario, TieRule
+from metrodigital.store import Store
 from tests.conftest import PROJECT_DIR
 
 
@@ -99,3 +104,100 @@ def test_unknown_language_falls_back_to_italian() -> None:
 def test_no_message_contains_html(lang: str) -> None:
     for key, texts in catalogue().items():
         assert not any(re.search(r"<[a-z/]", form) for form in forms(texts[lang])), key
+
+
+# --- plurals and quotation marks everywhere ----------------------------------------------
+
+# Plural nouns that must never follow a bare 1, and singular ones that must never follow a 2.
+PLURAL_NOUNS = (
+    "enti", "Comuni", "avvisi", "errori", "punti", "estrazioni", "secondi", "minuti", "ore",
+    "giorni", "righe", "colonne", "celle", "fogli", "risposte", "domande", "sezioni", "voti",
+    "ondate", "servizi", "quote", "posti", "criteri", "pesi", "volte", "rispondenti", "anni",
+    "caratteri", "tentativi", "valori",
+    "entities", "warnings", "errors", "points", "draws", "seconds", "minutes", "hours", "days",
+    "rows", "columns", "cells", "sheets", "answers", "questions", "sections", "ratings",
+    "waves", "services", "quotas", "places", "criteria", "weights", "times", "respondents",
+    "years", "characters", "attempts", "values", "files",
+)
+SINGULAR_NOUNS = (
+    "ente", "Comune", "avviso", "errore", "punto", "estrazione", "secondo", "minuto", "riga",
+    "colonna", "risposta", "domanda", "sezione", "voto", "ondata",
+    "entity", "warning", "error", "point", "draw", "second", "minute", "row", "column",
+    "answer", "question", "section", "rating", "wave",
+)
+ONE_BEFORE_PLURAL = re.compile(r"(?<![\d.,])1\s(?:" + "|".join(PLURAL_NOUNS) + r")\b")
+TWO_BEFORE_SINGULAR = re.compile(r"(?<![\d.,])2\s(?:" + "|".join(SINGULAR_NOUNS) + r")\b")
+
+# Messages of locale files other helpers are fixing at the same time (ingest.toml,
+# carica.toml, ui.toml, workbook.toml): still "1 enti"-style; remove a key once it has
+# plural forms.
+PENDING = frozenset({
+    "carica.preview_first", "cli.validated", "cli.imported", "ingest.group_same",
+    "ingest.group_example", "matrix.pick_too_many", "workbook.sheet_too_big",
+})
+
+
+def rendered(key: str, lang: str, value: int) -> str:
+    """Message ``key`` with every placeholder set to ``value`` (a list of names where the
+    message quotes each one, ``{allowed:en}``)."""
+    params: dict[str, object] = {}
+    for form in forms(catalogue()[key][lang]):
+        for _, name, spec, _ in string.Formatter().parse(form):
+            if name:
+                params[name] = QuotedNames((str(value),)) if spec else value
+    return t(key, lang, **params)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_messages_with_a_count_agree_with_one_and_with_two(lang: str) -> None:
+    assert len(plural_counts()) > 20
+    for key in plural_counts().keys() - PENDING:
+        one, two = rendered(key, lang, 1), rendered(key, lang, 2)
+        assert not ONE_BEFORE_PLURAL.search(one), (key, one)
+        assert not TWO_BEFORE_SINGULAR.search(two), (key, two)
+        assert one != two, key
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_message_puts_1_before_a_plural_noun(lang: str) -> None:
+    wrong = {key: text for key in catalogue() if key not in PENDING
+             if ONE_BEFORE_PLURAL.search(text := rendered(key, lang, 1))}
+    assert not wrong
+
+
+def test_english_messages_never_use_italian_quotation_marks() -> None:
+    for key, texts in catalogue().items():
+        for form in forms(texts["en"]):
+            assert "«" not in form and "»" not in form, key
+        text = rendered(key, "en", 1)
+        assert "«" not in text and "»" not in text, key
+
+
+def test_tie_sentences_agree_with_their_numbers(store: Store) -> None:
+    # source wave: 3 entities tied at 193 points for ranks 11-13; with N = 12, 2 places left
+    two = evaluate(store, Scenario(top=12, ties=TieRule.CHOICE))
+    assert "Scegli 2 enti tra i pari merito. Finché la scelta non è completa sono " \
+        "inclusi tutti (13 enti)." in tie_sentence(two, "it")
+    assert "Choose 2 of the tied entities. Until the choice is complete all are " \
+        "included (13 entities)." in tie_sentence(two, "en")
+    assert "hanno tutti 193 punti" in tie_sentence(two, "it")
+    one = evaluate(store, Scenario(top=11, ties=TieRule.CHOICE))
+    assert "Scegli 1 ente tra i pari merito." in tie_sentence(one, "it")
+    assert "Choose 1 of the tied entities." in tie_sentence(one, "en")
+    assert "la selezione conta esattamente 1 ente." in \
+        tie_sentence(evaluate(store, Scenario(top=1)), "it")
+
+
+def test_answer_problems_quote_the_expected_answers_in_the_chosen_language() -> None:
+    problem = AnswerProblem("questionnaire.answer.unknown_option", "A1", "forse",
+                            ("Sì", "No"))
+    assert problem.message("it") == \
+        "Domanda A1: «forse» non è tra le risposte previste («Sì», «No»)"
+    assert problem.message("en") == \
+        "Question A1: “forse” is not one of the expected answers (“Sì”, “No”)"
+    # the params travel with the problem (ingest.CellProblem) and are rendered later
+    assert t(problem.code, "en", **problem.params).endswith("(“Sì”, “No”)")
+    columns = ColumnProblem("questionnaire.columns.duplicate", "A1", (0, 1))
+    assert columns.message("en", ("Servizi", "Servizi (2)")) == \
+        "Question A1 appears in several columns (“Servizi”, “Servizi (2)”): the first is used"
+    assert "(«Servizi», «Servizi (2)»)" in columns.message("it", ("Servizi", "Servizi (2)"))

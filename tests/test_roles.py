@@ -216,7 +216,7 @@ def test_the_upload_page_slows_down_wrong_passwords(monkeypatch: pytest.MonkeyPa
             for attempt in range(4):
                 app.text_input[0].set_value(f"sbagliata{attempt}").run()
                 assert "Password errata." in app.error[0].body
-        assert "Troppi tentativi errati: riprovare tra 1 secondi." in app.error[0].body
+        assert "Troppi tentativi errati: riprovare tra 1 secondo." in app.error[0].body
         assert app.text_input[0].value == ""  # the box is emptied after each attempt
         app.text_input[0].set_value("s3greto").run()  # too soon: refused unchecked
         assert not app.file_uploader and "Troppi tentativi" in app.error[0].body
