@@ -499,10 +499,11 @@ def _chunk_ranks(
     if multiplicity is None:
         ranks_sorted = np.broadcast_to(np.arange(u, 0, -1, dtype=np.int64), (rows, u))
     else:
-        sorted_mult = multiplicity[order]
-        # entities at or above each position (the row is ascending)
-        at_or_above = np.cumsum(sorted_mult[:, ::-1], axis=1)[:, ::-1]
-        ranks_sorted = 1 + at_or_above - sorted_mult
+        # 1 + the entities strictly above each position (the row is ascending), i.e.
+        # 1 + total − the entities at or below it; 32-bit: half the memory traffic
+        counts = multiplicity.astype(np.int32)
+        ranks_sorted = np.cumsum(counts[order], axis=1, dtype=np.int32)
+        np.subtract(int(counts.sum()) + 1, ranks_sorted, out=ranks_sorted)
     tied_rows = np.flatnonzero((packed[:, 1:] == packed[:, :-1]).any(axis=1))
     if tied_rows.size:
         # a tied group takes the rank of its last (highest) position: 1 + entities above it
