@@ -118,8 +118,8 @@ class RobustnessReport:
         return [tp for i in order for tp in by_entity.get(int(i), ())]
 
 
-def analyse(store: Store, scenario: Scenario, *, budget: Budget | None = None
-            ) -> RobustnessReport:
+def analyse(store: Store, scenario: Scenario, *, budget: Budget | None = None,
+            load_solver_early: bool = False) -> RobustnessReport:
     """The robustness of ``scenario``'s selection (include-all-ties rule, see below).
 
     With continuous random weights two entities tie only if their points are
@@ -127,6 +127,9 @@ def analyse(store: Store, scenario: Scenario, *, budget: Budget | None = None
     selected, the app's default rule. ``budget`` (default: ``BOUNDS_SECONDS``)
     bounds the time, reports progress and can cancel; more entities × draws than
     ``MAX_RANK_CELLS`` raise :class:`AnalysisTooLarge` before anything is computed.
+
+    ``load_solver_early`` (for a fresh process such as the CLI): when MILPs are
+    planned, SciPy's optimiser is imported on a thread while the draws run.
     """
     budget = budget or Budget(seconds=BOUNDS_SECONDS)
     keys = list(criterion_keys())
@@ -137,9 +140,9 @@ def analyse(store: Store, scenario: Scenario, *, budget: Budget | None = None
     if len(names) * scenario.draws > MAX_RANK_CELLS:
         raise AnalysisTooLarge(len(names), scenario.draws)
     top = min(scenario.top, len(names))
-    # the cheap bounds first: if MILPs remain, SciPy loads while the draws run
+    # the cheap bounds first: if MILPs remain, SciPy can load while the draws run
     plan = plan_bounds(points, weights, top, spread=scenario.spread)
-    if plan.needs_solver:
+    if plan.needs_solver and load_solver_early:
         prefetch_solver()
     simulation = simulate(points, weights, top, spread=scenario.spread, draws=scenario.draws,
                           seed=scenario.seed, criteria=keys, names=names, budget=budget)

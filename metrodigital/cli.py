@@ -312,7 +312,7 @@ def run_robustness(args: argparse.Namespace) -> int:
         from metrodigital.analysis import AnalysisTooLarge
 
         try:
-            report = analyse(store, scenario)
+            report = analyse(store, scenario, load_solver_early=True)
         except AnalysisTooLarge as large:
             raise CliFailure(t("robustness.too_large", lang, entities=large.entities,
                                draws=large.draws, max_draws=large.max_draws)) from None
@@ -360,7 +360,8 @@ def run_report(args: argparse.Namespace) -> int:
         scenario = _scenario(args, wave_slug, lang)
         selection = evaluate(store, scenario)
         _check_picks(selection, lang)
-        robustness = analyse(store, scenario) if scenario.total_weight else None
+        robustness = (analyse(store, scenario, load_solver_early=True)
+                      if scenario.total_weight else None)
         wave = store.wave(wave_slug)
     finally:
         store.close()
