@@ -218,6 +218,11 @@ class AttemptLimiter:
         self._records: dict[str, _Record] = {}
         self._lock = threading.Lock()
 
+    def reset(self) -> None:
+        """Forget every client's failures (a server restart does the same)."""
+        with self._lock:
+            self._records.clear()
+
     def wait(self, client: str) -> float:
         """Seconds before ``client`` may try again (0: now)."""
         with self._lock:

@@ -24,3 +24,13 @@ def store() -> Iterator[Store]:
     seeded = Store(":memory:")
     yield seeded
     seeded.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_password_limiter() -> Iterator[None]:
+    """Each test starts as a new server would: no client has failed a password yet.
+    (AppTest sessions share one id, so one test's wrong passwords would slow the next.)"""
+    from ui.auth import LIMITER
+
+    LIMITER.reset()
+    yield

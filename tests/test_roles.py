@@ -223,3 +223,11 @@ def test_the_upload_page_slows_down_wrong_passwords(monkeypatch: pytest.MonkeyPa
         assert "sbagliata" not in caplog.text and "wrong attempt 4" in caplog.text
     finally:
         st_config.set_option("server.address", previous)
+
+
+def test_a_reset_forgets_every_clients_failures() -> None:
+    limiter = AttemptLimiter(lambda: 0.0, free=0)
+    assert limiter.attempt("a", "no", "s3greto").status == "wrong"
+    assert limiter.wait("a") > 0
+    limiter.reset()
+    assert limiter.wait("a") == 0
