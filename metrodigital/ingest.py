@@ -194,8 +194,8 @@ class _Claims:
 
 
 def _as_written(ente: str, written: str) -> str:
-    """«Pinerol» → «Pinerolo» when the user picked another name for the row."""
-    return ente if ente == written else f"{written}» → «{ente}"
+    """"Pinerol → Pinerolo" when the user picked another name for the row."""
+    return ente if ente == written else f"{written} → {ente}"
 
 
 def _mapped_headers(table: Table, questionnaire: Questionnaire,

@@ -168,7 +168,7 @@ def test_a_name_mapped_onto_an_entity_already_in_the_file_is_an_error_naming_bot
     pick_names(app, data, {0: "Rivalba"})
     assert not app.exception
     assert app.error[0].body == "1 errore blocca la pubblicazione:"
-    assert ("Foglio1!A3: «Comune di Rivalba» e «Comune di Rivalbb» → «Rivalba» della riga 2 "
+    assert ("Foglio1!A3: «Comune di Rivalba» e «Comune di Rivalbb → Rivalba» della riga 2 "
             "diventerebbero lo stesso ente (Rivalba)") in texts(app)
     assert not [b for b in app.button if b.label == "Pubblica come nuova ondata"]
 
