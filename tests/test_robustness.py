@@ -476,3 +476,38 @@ def test_a_spent_budget_leaves_honest_intervals_and_a_cancel_stops(
     stop.set()
     with pytest.raises(rb.Cancelled):
         rb.simulate(points, SEED_WEIGHTS, 12, draws=1000, seed=1, budget=rb.Budget(cancel=stop))
+
+
+def test_many_duplicated_rows_in_chunks_on_threads_match_brute_force() -> None:
+    """The simulation's duplicate-row, presorted and chunked paths: 600 entities, each
+    distinct row four times (plus exact ties between distinct rows), against a plain
+    ranking of the same draws."""
+    rng = np.random.default_rng(5)
+    distinct = rng.integers(0, 6, size=(150, 8)).astype(float)
+    points = np.repeat(distinct, 4, axis=0)[rng.permutation(600)]
+    box = rb.weight_box(SEED_WEIGHTS, lower=np.maximum(SEED_WEIGHTS - 1, 0),
+                        upper=SEED_WEIGHTS + 1)
+    result = rb.simulate(points, SEED_WEIGHTS, 12, lower=box.lower, upper=box.upper,
+                         draws=300, seed=9, chunk_size=7, workers=2)
+    ranks = rb.competition_rank(rb.weighted_scores(points, rb.draw_weights(box, 300, 9)))
+    ordered = np.sort(ranks, axis=0)
+    assert np.array_equal(result.p_selected, (ranks <= 12).mean(axis=0))
+    assert np.array_equal(result.rank_min, ordered[0])
+    assert np.array_equal(result.rank_max, ordered[-1])
+    assert np.array_equal(result.rank_p50, ordered[149])
+    assert np.array_equal(result.rank_p95, ordered[284])
+
+
+def test_planned_bounds_solved_later_are_the_bounds(territory_points: np.ndarray) -> None:
+    """What the CLI does (plan, draws, then solve) gives what bound_ranks gives, and a plan
+    with nothing to solve says so before SciPy is needed."""
+    points = territory_points[:120]
+    plan = rb.plan_bounds(points, SEED_WEIGHTS, 12, tighten_work=200)
+    assert plan.needs_solver
+    planned = plan.solve()
+    direct = rb.bound_ranks(points, SEED_WEIGHTS, 12, tighten_work=200)
+    for name in ("best_low", "best_high", "worst_low", "worst_high"):
+        assert np.array_equal(getattr(planned, name), getattr(direct, name)), name
+    fixed = rb.plan_bounds(points, SEED_WEIGHTS, 12, spread=0)
+    assert not fixed.needs_solver
+    assert np.array_equal(fixed.solve().best_low, rb.competition_rank(points @ SEED_WEIGHTS))
