@@ -64,14 +64,7 @@ def save_scenario(store: Store, name: str, scenario: Scenario, *, auth: AuthConf
     if not clean:
         raise StoreError("compare.bad_name")
     query = urlencode(scenario_to_params(scenario, default_wave=scenario.wave), doseq=True)
-    wave = store.wave(scenario.wave)
-    cur = store.cursor()
-    exists = cur.execute("SELECT count(*) FROM scenarios WHERE name = ?", [clean]).fetchone()
-    if exists and exists[0]:
-        raise StoreError("compare.name_exists")
-    cur.execute(
-        "INSERT INTO scenarios (name, wave_id, query, created_at, created_by) "
-        "VALUES (?, ?, ?, current_timestamp, ?)", [clean, wave.wave_id, query, actor.name(auth)])
+    store.save_scenario(clean, scenario.wave, query, actor.name(auth))
     return next(s for s in saved_scenarios(store) if s.name == clean)
 
 
@@ -84,4 +77,4 @@ def saved_scenarios(store: Store) -> list[SavedScenario]:
 
 def delete_scenario(store: Store, name: str, *, auth: AuthConfig, actor: Actor) -> None:
     require_editor(auth, actor)
-    store.cursor().execute("DELETE FROM scenarios WHERE name = ?", [name])
+    store.delete_scenario(name)

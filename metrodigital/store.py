@@ -597,6 +597,26 @@ class Store:
 
         self._transaction(work)
 
+    def save_scenario(self, name: str, wave_slug: str, query: str, by: str) -> None:
+        """Store a named scenario of a wave, in one transaction; the name must be new."""
+        wave = self.wave(wave_slug)
+
+        def work(cur: duckdb.DuckDBPyConnection) -> None:
+            taken = cur.execute("SELECT count(*) FROM scenarios WHERE name = ?",
+                                [name]).fetchone()
+            if taken and taken[0]:
+                raise StoreError("compare.name_exists")
+            cur.execute(
+                "INSERT INTO scenarios (name, wave_id, query, created_at, created_by) "
+                "VALUES (?, ?, ?, current_timestamp, ?)", [name, wave.wave_id, query, by])
+
+        self._transaction(work)
+
+    def delete_scenario(self, name: str) -> None:
+        """Delete a saved scenario, in one transaction."""
+        self._transaction(
+            lambda cur: cur.execute("DELETE FROM scenarios WHERE name = ?", [name]))
+
     def answers(self, slug: str) -> pd.DataFrame:
         """The raw answers stored with a wave: ``ente, question_id, answer``."""
         wave = self.wave(slug)

@@ -199,3 +199,17 @@ def test_the_slope_chart_names_everyone_on_both_sides_without_overlaps(store: St
     aligns = {layer["mark"].get("align") for layer in spec["layer"]
               if isinstance(layer["mark"], dict) and layer["mark"].get("type") == "text"}
     assert aligns == {"left", "right"}
+
+
+def test_saving_or_deleting_on_a_read_only_database_is_a_clear_refusal(tmp_path) -> None:
+    path = tmp_path / "sola-lettura.duckdb"
+    Store(path).close()
+    editor = dict(auth=LOCAL, actor=Actor())
+    with Store(path, read_only=True) as viewing:
+        with pytest.raises(StoreError) as refused:
+            save_scenario(viewing, "Servizi a 3", Scenario().with_weights(servizi=3), **editor)
+        assert refused.value.code == "store.read_only"
+        assert "{" not in refused.value.message("en")
+        with pytest.raises(StoreError):
+            delete_scenario(viewing, "Servizi a 3", **editor)
+        assert saved_scenarios(viewing) == []

@@ -26,6 +26,7 @@ from metrodigital.roles import (
     parse_editors,
     parse_hosts,
 )
+from metrodigital.store import StoreError
 from ui.hardening import allow_uploads
 
 _REMEMBERED_KEY = "_editor_password_ok"  # not a widget key: it survives a change of page
@@ -92,6 +93,8 @@ def is_editor() -> bool:
 
 def refusal_text(refused: Exception, lang: Lang) -> str:
     """Why a write was refused, in the user's language where the reason is a catalogue key."""
+    if isinstance(refused, StoreError):
+        return refused.message(lang)
     code = str(getattr(refused, "code", "") or refused)
     return t(code, lang) if code in catalogue() else code
 
