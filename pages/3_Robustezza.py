@@ -6,6 +6,7 @@ import streamlit as st
 
 from metrodigital.analysis import dominance_sentence, tipping_sentence
 from metrodigital.display import plain_list
+from metrodigital.explain import short_name
 from metrodigital.i18n import fmt_number, t
 from metrodigital.ranking import evaluate
 from metrodigital.report import build_report, report_file_name, scenario_link
@@ -44,8 +45,8 @@ if classes.count("undecided"):
     st.warning(t("robustness.undecided_note", lang, count=classes.count("undecided")),
                icon=":material/timer:")
 if edge_only(report):
-    st.caption(t("robustness.edge_only", lang, names=plain_list(edge_only(report)),
-                 top=report.simulation.top))
+    edge_names = plain_list(short_name(e) for e in edge_only(report))
+    st.caption(t("robustness.edge_only", lang, names=edge_names, top=report.simulation.top))
 
 st.altair_chart(intervals_chart(report, lang), width="stretch")
 st.caption(t("robustness.chart_alt", lang))
