@@ -414,8 +414,11 @@ def run_validate(args: argparse.Namespace) -> int:
     preview = _read_and_report(args, lang)
     if preview is None:
         return 1
-    print(t("cli.validated", lang, rows=len(preview.matrix), errors=len(preview.errors),
-            warnings=len(preview.warnings)))
+    print(t("cli.validated", lang,
+            entities=t("cli.validated_entities", lang, n=fmt_number(len(preview.matrix), lang)),
+            errors=t("cli.validated_errors", lang, n=fmt_number(len(preview.errors), lang)),
+            warnings=t("cli.validated_warnings", lang,
+                       n=fmt_number(len(preview.warnings), lang))))
     return 1 if preview.errors else 0
 
 
@@ -437,7 +440,8 @@ def run_import(args: argparse.Namespace) -> int:
         return 1
     finally:
         store.close()
-    _say(t("cli.imported", lang, name=wave.name, slug=wave.slug, rows=wave.n_rows))
+    _say(t("cli.imported", lang, name=wave.name, slug=wave.slug,
+           rows=fmt_number(wave.n_rows, lang)))
     return 0
 
 

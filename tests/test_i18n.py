@@ -128,13 +128,8 @@ SINGULAR_NOUNS = (
 ONE_BEFORE_PLURAL = re.compile(r"(?<![\d.,])1\s(?:" + "|".join(PLURAL_NOUNS) + r")\b")
 TWO_BEFORE_SINGULAR = re.compile(r"(?<![\d.,])2\s(?:" + "|".join(SINGULAR_NOUNS) + r")\b")
 
-# Messages of locale files other helpers are fixing at the same time (ingest.toml,
-# carica.toml, ui.toml, workbook.toml): still "1 enti"-style; remove a key once it has
-# plural forms.
-PENDING = frozenset({
-    "carica.preview_first", "cli.validated", "cli.imported", "ingest.group_same",
-    "ingest.group_example", "matrix.pick_too_many", "workbook.sheet_too_big",
-})
+# Messages still "1 enti"-style; remove a key once it has plural forms.
+PENDING: frozenset[str] = frozenset()
 
 
 def rendered(key: str, lang: str, value: int) -> str:
