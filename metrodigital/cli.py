@@ -34,7 +34,7 @@ from metrodigital.analysis import analyse
 from metrodigital.criteria import criterion_keys, load_criteria, seed_weights
 from metrodigital.explain import note_text, quota_sentences, quota_text, short_name, tie_sentence
 from metrodigital.export_text import csv_cell, json_dumps, printable, printable_lines
-from metrodigital.i18n import LANGUAGES, Lang, fmt_number, normalise_lang, t
+from metrodigital.i18n import LANGUAGES, Lang, fmt_number, normalise_lang, quote, t
 from metrodigital.paths import database_path
 from metrodigital.quotas import Quota, parse_quota
 from metrodigital.ranking import Selection, evaluate, score_decimals
@@ -405,7 +405,7 @@ def _read_and_report(args: argparse.Namespace, lang: str) -> Preview | None:
         _say(f"{label}: {problem.message(lang)}")
     if preview.ignored:
         _say(t("ingest.ignored_columns", lang, columns=", ".join(
-            f"{letter} «{header}»" for letter, header in preview.ignored)))
+            f"{letter} {quote(header, lang)}" for letter, header in preview.ignored)))
     return preview
 
 

@@ -22,6 +22,7 @@ from metrodigital.criteria import load_criteria, seed_weights
 from metrodigital.i18n import fmt_number, t
 from metrodigital.questionnaire import (
     Questionnaire,
+    QuotedNames,
     answers_from_row,
     default_questionnaire,
     match_columns,
@@ -232,8 +233,8 @@ def _prepare_responses(table: Table, questionnaire: Questionnaire,
         problems.append(CellProblem(
             severity=column_problem.severity, code=column_problem.code, sheet=table.sheet,
             cell=f"{cell}{header_row}" if cell else None,
-            params={"question": column_problem.question_id, "columns": ", ".join(
-                f"«{table.headers[i]}»" for i in column_problem.columns)},
+            params={"question": column_problem.question_id, "columns": QuotedNames(
+                table.headers[i] for i in column_problem.columns)},
         ))
     ignored = [(letters[i], table.headers[i]) for i in columns.unmatched
                if table.headers[i].strip() and normalise_text(table.headers[i])
@@ -488,7 +489,7 @@ def store_problems(store: Store, preview: Preview) -> list[CellProblem]:
     if not same:
         return []
     return [CellProblem("warning", "ingest.same_file", None, None, {
-        "waves": ", ".join(f"«{w.name}»" for w in same), "sha": preview.sha256[:12]})]
+        "waves": QuotedNames(w.name for w in same), "sha": preview.sha256[:12]})]
 
 
 GROUP_FROM = 4  # this many problems of one kind in one column are shown as one line

@@ -869,8 +869,8 @@ class ColumnProblem:
     severity: Severity = "error"
 
     def message(self, lang: str = DEFAULT_LANG, headers: Sequence[str] = ()) -> str:
-        names = ", ".join(quote(headers[i], lang) if i < len(headers) else str(i + 1)
-                          for i in self.columns)
+        names = QuotedNames(headers[i] if i < len(headers) else str(i + 1)
+                            for i in self.columns)
         return t(self.code, lang, question=self.question_id, columns=names)
 
 

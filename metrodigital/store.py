@@ -26,6 +26,7 @@ import pandas as pd
 from metrodigital.criteria import load_criteria
 from metrodigital.i18n import DEFAULT_LANG, catalogue, t
 from metrodigital.paths import DATA_DIR
+from metrodigital.questionnaire import QuotedNames
 
 SEED_WAVE_NAME = "METRODIGITAL 2023"
 SEED_WAVE_SLUG = "metrodigital-2023"
@@ -498,7 +499,7 @@ class Store:
             first = duplicated.iloc[0]
             both = names[ids == first].tolist()
             raise StoreError("store.duplicate_entity", entity=first,
-                             names=", ".join(f"«{n}»" for n in both[:5]))
+                             names=QuotedNames(both[:5]))
         codes = dict(istat_codes or {})
         if "istat_code" in matrix.columns:
             codes.update({n: c for n, c in zip(names, matrix["istat_code"], strict=True)

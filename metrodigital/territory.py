@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 
 from metrodigital.i18n import DEFAULT_LANG, t
 from metrodigital.paths import DATA_DIR
-from metrodigital.questionnaire import normalise_text
+from metrodigital.questionnaire import QuotedNames, normalise_text
 
 COMUNI_FILE = DATA_DIR / "comuni_torino.csv"
 UNIONI_FILE = DATA_DIR / "unioni.csv"
@@ -106,7 +106,7 @@ class NameWarning:
     @property
     def params(self) -> dict[str, object]:
         return {"name": self.name, "official": self.official,
-                "candidates": ", ".join(f"«{c}»" for c in self.candidates)}
+                "candidates": QuotedNames(self.candidates)}
 
     def message(self, lang: str = DEFAULT_LANG) -> str:
         return t(self.code, lang, **self.params)

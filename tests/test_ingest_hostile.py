@@ -190,6 +190,7 @@ def test_the_same_file_published_again_needs_an_acceptance(store: Store) -> None
     assert same.message("it").startswith(
         f"Questo stesso file (SHA-256 {preview.sha256[:12]}…) è già stato pubblicato come "
         "«Prima»")
+    assert "has already been published as “Prima”:" in same.message("en")
     with pytest.raises(ImportBlocked) as blocked:
         publish(store, preview, name="Seconda", survey_date=None, auth=LOCAL, actor=ME)
     assert blocked.value.code == "ingest.warnings_not_accepted"

@@ -329,6 +329,10 @@ def test_two_rows_with_one_entity_key_are_refused_before_any_write(store: Store)
         store.publish_matrix_wave(name="Doppia", matrix=matrix, survey_date=None,
                                   source_file="x.csv", sha256="0" * 64, uploaded_by="t")
     assert caught.value.code == "store.duplicate_entity"
+    assert caught.value.message("it").endswith(
+        "(«rivalba»): «Comune di Rivalba», «Rivalba». Nulla è stato scritto.")
+    assert caught.value.message("en").endswith(
+        "(“rivalba”): “Comune di Rivalba”, “Rivalba”. Nothing was written.")
     assert not store.has_wave("doppia")
 
 

@@ -154,7 +154,8 @@ def test_unknown_name_is_a_warning_with_close_candidates() -> None:
     assert match.candidates[0] == "Pinerolo"
     assert match.warning is not None and match.warning.code == "territory.unknown"
     assert match.warning.params["name"] == "Comune di Pinerollo"
-    assert "«Pinerolo»" in match.warning.message("en")
+    assert "“Pinerolo”" in match.warning.message("en")
+    assert "«Pinerolo»" in match.warning.message("it")
     nothing = match_entity("Qwxyz")
     assert nothing.candidates == () and nothing.warning is not None
     assert nothing.warning.code == "territory.unknown_no_candidates"

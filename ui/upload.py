@@ -17,7 +17,7 @@ import streamlit as st
 
 from metrodigital.criteria import load_criteria, seed_weights
 from metrodigital.display import plain, plain_list
-from metrodigital.i18n import Lang, fmt_number, t
+from metrodigital.i18n import Lang, fmt_number, quote, t
 from metrodigital.ingest import (
     ENTE,
     ImportBlocked,
@@ -29,7 +29,7 @@ from metrodigital.ingest import (
     publish,
     read_tables,
 )
-from metrodigital.questionnaire import default_questionnaire
+from metrodigital.questionnaire import QuotedNames, default_questionnaire
 from metrodigital.ranking import Selection
 from metrodigital.roles import Actor, AuthConfig, PermissionDenied
 from metrodigital.scenario import PARAM_TOP, PARAM_WAVE
@@ -147,7 +147,8 @@ def problem_report(preview: Preview, extra: list[CellProblem], lang: Lang) -> No
     warnings = [p for p in problems if p.severity == "warning"]
     if preview.ignored:
         st.caption(plain(t("ingest.ignored_columns", lang, columns=", ".join(
-            f"{letter} «{header[:60]}»" for letter, header in preview.ignored)), None))
+            f"{letter} {quote(header[:60], lang)}" for letter, header in preview.ignored)),
+            None))
     if errors:
         st.error(t("upload.errors", lang, n=len(errors)), icon=":material/error:")
         st.text("\n".join(group_problems(errors, lang)))
@@ -225,7 +226,9 @@ def name_resolver(preview: Preview, lang: Lang) -> dict[str, str]:
         name = str(problem.params["name"])
         digits = "".join(ch for ch in (problem.cell or "") if ch.isdigit())
         rows.setdefault(name, []).extend([int(digits)] if digits else [])
-        similar[name] = str(problem.params.get("candidates", ""))
+        candidates = problem.params.get("candidates", "")
+        similar[name] = (format(candidates, lang) if isinstance(candidates, QuotedNames)
+                         else str(candidates))
     if not rows:
         return {}
     keep = t("upload.keep_name", lang)
