@@ -389,8 +389,9 @@ def _read_file(path: Path, lang: str = "it") -> bytes:
 
 
 def _read_and_report(args: argparse.Namespace, lang: str) -> Preview | None:
-    """Read and check ``args.file``, printing every problem; None when it is unreadable."""
-    from metrodigital.ingest import prepare
+    """Read and check ``args.file``, printing every problem (errors first; many of one
+    kind as one line naming the rows and entities); None when it is unreadable."""
+    from metrodigital.ingest import group_problems, prepare
     from metrodigital.workbook import FileRejected
 
     data = _read_file(args.file, lang)
@@ -400,9 +401,12 @@ def _read_and_report(args: argparse.Namespace, lang: str) -> Preview | None:
         for problem in rejected.problems:
             _say(f"{t('cli.error', lang)}: {problem.message(lang)}")
         return None
-    for problem in preview.problems:
-        label = t("cli.error" if problem.severity == "error" else "cli.warning", lang)
-        _say(f"{label}: {problem.message(lang)}")
+    for label, problems in (("cli.error", preview.errors), ("cli.warning", preview.warnings)):
+        for line in group_problems(problems, lang):
+            first, *details = line.split("\n")
+            _say(f"{t(label, lang)}: {first}")
+            for detail in details:  # the rows and the names of a group, indented
+                print("    " + printable(detail))
     if preview.ignored:
         _say(t("ingest.ignored_columns", lang, columns=", ".join(
             f"{letter} {quote(header, lang)}" for letter, header in preview.ignored)))

@@ -220,6 +220,7 @@ def test_an_invalid_file_exits_1_and_leaves_the_database_untouched(tmp_path: Pat
     checked = _run(["validate", str(bad)], env)
     assert checked.returncode == 1
     assert "Foglio1!E3: «forse» non è un numero" in checked.stdout
+    assert checked.stdout.endswith("\n2 enti letti; 1 errore, 0 avvisi.\n")
     imported = _run(["import", str(bad), "--wave", "Rotta"], env)
     assert imported.returncode == 1
     with Store(tmp_path / "cli.duckdb") as store:
@@ -426,3 +427,31 @@ def test_hostile_names_never_reach_the_terminal_or_a_spreadsheet_as_commands(
     raw = outputs["json"].stdout
     assert "\\u001b]8;;http://x\\u0007click" in raw and "\\u009b31mC1 Comune" in raw
     assert {r["ente"] for r in json.loads(raw)["ranking"]} >= set(HOSTILE)
+
+
+def test_validate_says_many_problems_of_one_kind_in_one_line(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from scripts.bench_import import responses_workbook
+
+    path = tmp_path / "grande.xlsx"
+    path.write_bytes(responses_workbook(300))  # 264 names that are not a known Comune
+    assert main(["validate", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    heads = [line for line in lines if not line.startswith("    ")]
+    assert [line[:82] for line in heads if line.startswith("avviso:")] == [
+        "avviso: Risposte, colonna F: 264 righe con un problema di questo tipo, per esempio",
+    ] * 2  # unknown name; no population: one line each, not 528
+    assert "    righe 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50 e altri 252" in lines
+    assert any(line.startswith("    nomi «Unione dei Comuni Moncalieri") and
+               line.endswith("e altri 256") for line in lines)
+    assert "Colonne non riconosciute, ignorate: A «ID», B «Ora di inizio»" in "\n".join(lines)
+    assert lines[-1] == "300 enti letti; 0 errori, 528 avvisi."
+
+    assert main(["validate", "--lang", "en", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: Risposte, column F: 264 rows with a problem of this kind" in out
+    assert "    rows 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50 and 252 more" in out
+    assert "Columns not recognised, ignored: A “ID”, B “Ora di inizio”" in out
+    assert "(“Unione dei Comuni Moncalieri, Trofarello, La Loggia”, " in out
+    assert "«" not in out and "»" not in out
+    assert out.endswith("\n300 entities read; 0 errors, 528 warnings.\n")
