@@ -344,6 +344,11 @@ def test_a_damaged_database_is_a_clear_message_not_a_traceback(
         assert "«rotto.duckdb»" in error.body
         assert str(tmp_path) not in error.body
         assert not app.exception
+        english = open_upload(lang="en")  # the store's own message, in the chosen language
+        [error] = english.error
+        assert error.body.startswith(
+            "The data is not available: The database file “rotto.duckdb” is damaged")
+        assert "«" not in error.body and "Impossibile" not in error.body
     finally:
         get_store.clear()
 

@@ -200,7 +200,7 @@ def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
     try:
         store = get_store()
     except StoreError as error:  # e.g. the database file is locked by another program
-        st.error(t("store.unavailable", lang, detail=str(error)), icon=":material/error:")
+        st.error(t("store.unavailable", lang, detail=error.message(lang)), icon=":material/error:")
         st.stop()
     controls = outer_controls(store, lang, live_key)
     with st.sidebar:
