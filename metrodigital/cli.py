@@ -679,7 +679,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say(str(error), sys.stderr)
         return failure_status
     except StoreError as error:
-        _say(t("store.unavailable", lang, detail=str(error)), sys.stderr)
+        _say(t("store.unavailable", lang, detail=error.message(lang)), sys.stderr)
         return failure_status
     except BrokenPipeError:
         raise  # the reader has gone: run() ends quietly

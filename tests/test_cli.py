@@ -455,3 +455,18 @@ def test_validate_says_many_problems_of_one_kind_in_one_line(
     assert "(“Unione dei Comuni Moncalieri, Trofarello, La Loggia”, " in out
     assert "«" not in out and "»" not in out
     assert out.endswith("\n300 entities read; 0 errors, 528 warnings.\n")
+
+
+def test_a_damaged_database_is_explained_in_the_chosen_language(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    damaged = tmp_path / "rotto.duckdb"
+    damaged.write_bytes(b"DUCK" + bytes(range(256)) * 64)
+    monkeypatch.setenv("METRODIGITAL_DB", str(damaged))
+    assert main(["rank", "--lang", "en", "--wave", "metrodigital-2023"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("The data is not available: The database file “rotto.duckdb”")
+    assert "«" not in err and "Traceback" not in err
+    assert main(["rank", "--wave", "metrodigital-2023"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "I dati non sono disponibili: Il file del database «rotto.duckdb»")
