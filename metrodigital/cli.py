@@ -367,9 +367,21 @@ def run_report(args: argparse.Namespace) -> int:
         store.close()
     link = scenario_link(scenario, lang, args.url)
     out = args.out / report_file_name(wave, date.today()) if args.out.is_dir() else args.out
-    out.write_bytes(build_report(selection, wave, robustness, link=link, lang=lang))
+    _write_whole(out, build_report(selection, wave, robustness, link=link, lang=lang), lang)
     _say(t("cli.report_written", lang, file=out))
     return 0
+
+
+def _write_whole(out: Path, content: bytes, lang: Lang) -> None:
+    """Write ``out`` whole or not at all: a temporary file beside it, then renamed."""
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        partial.write_bytes(content)
+        os.replace(partial, out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise CliFailure(t("cli.report_unwritable", lang, file=out,
+                           reason=error.strerror or type(error).__name__)) from None
 
 
 def _url(lang: Lang) -> Callable[[str], str]:

@@ -470,3 +470,14 @@ def test_a_damaged_database_is_explained_in_the_chosen_language(
     assert main(["rank", "--wave", "metrodigital-2023"]) == 2
     assert capsys.readouterr().err.startswith(
         "I dati non sono disponibili: Il file del database «rotto.duckdb»")
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_a_report_that_cannot_be_written_is_explained_and_leaves_nothing(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, lang: str) -> None:
+    missing = tmp_path / "non-esiste" / "rapporto.xlsx"
+    assert main(["report", "--out", str(missing), "--draws", "1000", "--lang", lang]) != 0
+    err = capsys.readouterr().err
+    assert str(missing) in err and "--out" in err and "Traceback" not in err
+    assert ("Impossibile scrivere" in err) == (lang == "it")
+    assert not missing.parent.exists()
