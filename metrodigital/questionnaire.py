@@ -29,10 +29,9 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +39,11 @@ from typing import Any, Literal
 from metrodigital.criteria import criterion_keys
 from metrodigital.i18n import DEFAULT_LANG, quote, t
 from metrodigital.paths import DATA_DIR
+
+# The one text normaliser and number parser (metrodigital.text); normalise_text is
+# re-exported because the survey loader, model and territory matching import it here.
+from metrodigital.text import normalise_text as normalise_text
+from metrodigital.text import parse_number
 
 DEFAULT_PATH = DATA_DIR / "questionnaire.toml"
 QuestionType = Literal["single", "multiple", "yes_no", "number"]
@@ -51,27 +55,6 @@ _YES = frozenset({"si", "s", "yes", "y", "1", "true", "vero", "x"})
 _NO = frozenset({"no", "n", "0", "false", "falso"})
 _NOT_SELECTED = frozenset({"", "n", "no", "0", "false", "falso", "non selezionato",
                            "not selected", "nan"})
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "′": "'",
-                              "“": '"', "”": '"', "«": '"', "»": '"', "\u00a0": " "})
-
-
-# --- text ----------------------------------------------------------------------------
-
-def normalise_text(value: object) -> str:
-    """``value`` folded for comparison: no accents, case, extra spaces or curly quotes."""
-    return _normalise(str(value))
-
-
-@lru_cache(maxsize=65_536)  # the same answers come back on every row of an export
-def _normalise(text: str) -> str:
-    text = text.translate(_APOSTROPHES)
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(ch))
-    text = re.sub(r"\s+", " ", text.casefold()).strip()
-    text = re.sub(r"\s*([,;:])\s*", r"\1 ", text).strip()
-    text = re.sub(r"\s*'\s*", "'", text)
-    text = re.sub(r"\(\s+", "(", text)
-    return re.sub(r"\s+\)", ")", text).rstrip(" .")
 
 
 def _is_blank(value: object) -> bool:
@@ -781,17 +764,6 @@ def _split_multiple(question: Question, raw: object) -> tuple[list[Option], list
     return options, unknown
 
 
-def _parse_number(raw: object) -> float | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int | float):
-        return float(raw)
-    text = str(raw).strip().replace("\u00a0", "").replace(" ", "")
-    if re.fullmatch(r"[+-]?\d+([.,]\d+)?", text):
-        return float(text.replace(",", "."))
-    return None
-
-
 def parse_answer(question: Question, raw: object) -> Answer:
     """``raw`` (a cell's value) read as an answer to ``question``, with its points."""
     shown = _display(raw) if not _is_blank(raw) else ""
@@ -802,7 +774,7 @@ def parse_answer(question: Question, raw: object) -> Answer:
                                 question.allowed(), "warning")
         return Answer(question.id, problems=(problem,))
     if question.type == "number":
-        number = _parse_number(raw)
+        number = parse_number(raw)
         if number is None:
             return Answer(question.id, problems=(AnswerProblem(
                 "questionnaire.answer.not_a_number", question.id, shown),))

@@ -7,7 +7,6 @@ is invalid takes its default and produces a :class:`Note` the page shows.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,6 +16,7 @@ from typing import TypeVar
 from metrodigital.criteria import load_criteria, seed_weights
 from metrodigital.quotas import Quota, parse_quota
 from metrodigital.store import SEED_WAVE_SLUG
+from metrodigital.text import parse_number
 
 WEIGHT_MIN = 0
 WEIGHT_MAX = 10
@@ -318,11 +318,10 @@ def parse_weight_overrides(text: str) -> dict[str, float]:
                 f"peso non valido {item!r}: usare chiave=valore con chiave tra "
                 + ", ".join(sorted(keys))
             )
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            raise ValueError(f"peso non valido {item!r}: {raw.strip()!r} non è un numero") from None
-        if not math.isfinite(value) or value < 0:
+        value = parse_number(raw)
+        if value is None:
+            raise ValueError(f"peso non valido {item!r}: {raw.strip()!r} non è un numero")
+        if value < 0:
             raise ValueError(f"peso non valido {item!r}: deve essere un numero ≥ 0")
         overrides[key] = value
     return overrides

@@ -26,7 +26,8 @@ from rapidfuzz import fuzz, process
 
 from metrodigital.i18n import DEFAULT_LANG, t
 from metrodigital.paths import DATA_DIR
-from metrodigital.questionnaire import QuotedNames, normalise_text
+from metrodigital.questionnaire import QuotedNames
+from metrodigital.text import normalise_text
 
 COMUNI_FILE = DATA_DIR / "comuni_torino.csv"
 UNIONI_FILE = DATA_DIR / "unioni.csv"

@@ -23,15 +23,12 @@ import csv
 import io
 import math
 import re
-import unicodedata
 import warnings
 import zipfile
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Literal
 from xml.etree.ElementTree import iterparse
@@ -46,6 +43,12 @@ from openpyxl.utils.cell import (
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from metrodigital.i18n import t
+
+# The one text normaliser and number parser (metrodigital.text), re-exported because
+# callers and tests import them from the workbook reader.
+from metrodigital.text import cell_text as _display_text
+from metrodigital.text import normalise_text as normalise_text
+from metrodigital.text import parse_number as parse_number
 
 Severity = Literal["error", "warning"]
 
@@ -153,69 +156,6 @@ HeaderHint = Callable[[list[str]], int]
 
 
 # --------------------------------------------------------------------------- public helpers
-
-_APOSTROPHES = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
-    "`": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u00ab": '"', "\u00bb": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-",
-    "\u200b": None, "\ufeff": None, "\u00ad": None,
-})
-_SPACES = re.compile(r"\s+")
-
-
-def normalise_text(value: object) -> str:
-    """``value`` as comparable text: no accents, straight quotes, single spaces, casefolded.
-
-    "  Nome dell’Ente\u00a0" and "nome dell'ente" normalise alike; None gives "".
-    """
-    text = unicodedata.normalize("NFKD", _display_text(value))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", text.casefold().translate(_APOSTROPHES)).strip()
-
-
-_NUMBER_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " "})
-_PLAIN = re.compile(r"\d+(?:[.,]\d*)?|[.,]\d+")
-_SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+-]?\d+")
-_GROUPED = [  # (thousands separator, decimal separators allowed after it)
-    (re.compile(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?"), " "),
-    (re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?"), "."),
-    (re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"), ","),
-    (re.compile(r"\d{1,3}(?:'\d{3})+(?:[.,]\d+)?"), "'"),
-]
-
-
-def parse_number(value: object) -> float | None:
-    """``value`` as a number, or None when it is not one.
-
-    Accepts numbers and numbers stored as text: "12", " 12 ", "12,5" (Italian
-    decimal comma), "1.234,5", "1,234.5", "1 234", "-3", "1,5e3". A single
-    separator is a decimal one ("1,234" is 1.234, as an Italian reads it).
-    Booleans, dates, NaN and infinities are not numbers.
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | Decimal):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if not isinstance(value, str):
-        return None
-    text = value.translate(_NUMBER_SPACES).strip().replace("\u2212", "-")
-    sign = 1.0
-    if text and text[0] in "+-":
-        sign = -1.0 if text[0] == "-" else 1.0
-        text = text[1:].lstrip()
-    if _PLAIN.fullmatch(text) or _SCIENTIFIC.fullmatch(text):
-        number = float(text.replace(",", "."))
-    else:
-        for pattern, thousands in _GROUPED:
-            if pattern.fullmatch(text):
-                number = float(text.replace(thousands, "").replace(",", "."))
-                break
-        else:
-            return None
-    number *= sign
-    return number if math.isfinite(number) else None
-
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -688,19 +628,6 @@ def _trimmed(values: Iterable[object]) -> list[object]:
 
 def _padded(values: list[object], width: int) -> list[object]:
     return values + [None] * (width - len(values))
-
-
-def _display_text(value: object) -> str:
-    """A cell as header text: 2022.0 reads "2022", a midnight datetime reads as a date."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime) and value.time() == time(0):
-        return value.date().isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value).strip()
 
 
 # --------------------------------------------------------------------------- problems

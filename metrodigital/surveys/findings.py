@@ -21,7 +21,6 @@ The result carries the numbers and says them in a sentence (``.sentence(lang)``)
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -38,6 +37,7 @@ from metrodigital.surveys.model import (
     Question,
     QuestionType,
 )
+from metrodigital.text import parse_number
 
 
 def half_up(value: float, decimals: int) -> float:
@@ -140,14 +140,7 @@ def _blank(value: object) -> bool:
 
 
 def _as_number(value: object) -> float | None:
-    if isinstance(value, bool) or _blank(value):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
-    if re.fullmatch(r"[+-]?\d+([.,]\d+)?", text):
-        return float(text.replace(",", "."))
-    return None
+    return None if _blank(value) else parse_number(value)
 
 
 def _as_options(question: Question, value: object) -> frozenset[Option] | None:

@@ -25,7 +25,6 @@ from typing import Any
 
 from metrodigital.i18n import DEFAULT_LANG, t
 from metrodigital.paths import PROJECT_DIR
-from metrodigital.questionnaire import normalise_text
 from metrodigital.surveys.model import (
     CHOICE_TYPES,
     CONDITIONS,
@@ -55,6 +54,7 @@ from metrodigital.surveys.model import (
     Section,
     Survey,
 )
+from metrodigital.text import normalise_text
 
 FILE_NAME = "survey.toml"
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")  # question, section, criterion codes

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from metrodigital.questionnaire import normalise_text
+from metrodigital.text import normalise_text
 
 
 class QuestionType(StrEnum):
