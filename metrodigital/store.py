@@ -16,7 +16,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from metrodigital.criteria import load_criteria
 from metrodigital.i18n import DEFAULT_LANG, catalogue, t
 from metrodigital.paths import DATA_DIR
 from metrodigital.questionnaire import QuotedNames
+from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey
 
 SEED_WAVE_NAME = "METRODIGITAL 2023"
 SEED_WAVE_SLUG = "metrodigital-2023"
@@ -116,14 +117,59 @@ class Wave:
     uploaded_at: datetime
     uploaded_by: str
     is_seed: bool
+    survey_id: str = DEFAULT_SURVEY
+    # the survey's reference weight of each criterion when the wave was published
+    reference_weights: dict[str, float] = field(default_factory=dict, hash=False)
+
+
+def survey_weights(survey_id: str) -> dict[str, float]:
+    """The reference weight of each criterion of a survey's definition, by criterion key."""
+    return {c.key: float(c.weight) for c in load_survey(survey_id).criteria}
+
+
+def matched_istat_codes(names: Sequence[str]) -> dict[str, str]:
+    """The ISTAT code(s) of each name the territory matches (as ``ingest`` stores them at
+    publish); names it does not match are left out."""
+    # here: ingest imports the store
+    from metrodigital.ingest import istat_codes
+    from metrodigital.territory import match_entity
+
+    codes = {name: istat_codes(match_entity(name)) for name in names}
+    return {name: code for name, code in codes.items() if code}
+
+
+def _migrate_v3(cur: duckdb.DuckDBPyConnection) -> None:
+    """Schema v3: a wave belongs to a survey and carries its reference weights; the
+    waves already there are waves of ``metrodigital-2022`` with that definition's
+    weights, and their entities get the ISTAT codes the territory matches."""
+    cur.execute(f"ALTER TABLE waves ADD COLUMN survey_id VARCHAR DEFAULT '{DEFAULT_SURVEY}'")
+    cur.execute("UPDATE waves SET survey_id = ? WHERE survey_id IS NULL", [DEFAULT_SURVEY])
+    cur.execute("ALTER TABLE waves ALTER COLUMN survey_id SET NOT NULL")
+    cur.execute("ALTER TABLE waves ALTER COLUMN survey_id DROP DEFAULT")
+    cur.execute(
+        "CREATE TABLE wave_weights (wave_id INTEGER NOT NULL, criterion VARCHAR NOT NULL, "
+        "weight DOUBLE NOT NULL CHECK (weight >= 0), PRIMARY KEY (wave_id, criterion))"
+    )
+    weights = survey_weights(DEFAULT_SURVEY)
+    wave_ids = [int(row[0]) for row in cur.execute("SELECT wave_id FROM waves").fetchall()]
+    if wave_ids:
+        cur.executemany("INSERT INTO wave_weights VALUES (?, ?, ?)",
+                        [[w, key, weight] for w in wave_ids for key, weight in weights.items()])
+    missing = [str(row[0]) for row in cur.execute(
+        "SELECT name FROM entities WHERE istat_code IS NULL").fetchall()]
+    codes = matched_istat_codes(missing)
+    if codes:
+        cur.executemany("UPDATE entities SET istat_code = ? WHERE name = ? AND istat_code IS NULL",
+                        [[code, name] for name, code in codes.items()])
 
 
 # Each migration is applied once, in order, inside a transaction; the
 # schema_version table records which. Never edit a published migration: add one.
+# A migration is SQL, or a function of the cursor when it needs the app's data.
 # Child tables name their wave without a foreign key: DuckDB refuses to delete a
 # referenced row even when its children go in the same transaction, and a wave
 # must be deletable atomically (``Store.delete_wave``).
-_MIGRATIONS: tuple[str, ...] = (
+_MIGRATIONS: tuple[str | Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     """
     CREATE TABLE criteria (
         key VARCHAR PRIMARY KEY,
@@ -198,6 +244,7 @@ _MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (layout, header)
     );
     """,
+    _migrate_v3,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -361,7 +408,10 @@ class Store:
                              supported=SCHEMA_VERSION)
         for version, statements in enumerate(_MIGRATIONS, start=1):
             if version > current:
-                cur.execute(statements)
+                if callable(statements):
+                    statements(cur)
+                else:
+                    cur.execute(statements)
                 cur.execute(
                     "INSERT INTO schema_version VALUES (?, current_timestamp)", [version]
                 )
@@ -419,6 +469,7 @@ class Store:
                 sha256=hashlib.sha256(seed_path.read_bytes()).hexdigest(),
                 uploaded_by=SEED_SOURCE,
                 is_seed=True,
+                istat_codes=matched_istat_codes(matrix["ente"].astype(str).tolist()),
             )
 
     @staticmethod
@@ -447,15 +498,30 @@ class Store:
         cached = self._waves
         if cached is None:
             writes = self._writes
-            rows = self.cursor().execute(
-                "SELECT wave_id, slug, name, survey_date, source_file, sha256, n_rows, "
-                "uploaded_at, uploaded_by, is_seed FROM waves "
-                "ORDER BY survey_date DESC NULLS LAST, uploaded_at DESC"
-            ).fetchall()
-            cached = tuple(Wave(*row) for row in rows)
+            cached = self._read_waves()
             if writes == self._writes:  # no write landed meanwhile: safe to keep
                 self._waves = cached
         return list(cached)
+
+    def _read_waves(self) -> tuple[Wave, ...]:
+        cur = self.cursor()
+        columns = ("wave_id, slug, name, survey_date, source_file, sha256, n_rows, "
+                   "uploaded_at, uploaded_by, is_seed")
+        order = "ORDER BY survey_date DESC NULLS LAST, uploaded_at DESC"
+        if self.schema_version() < 3:  # an older database opened read-only
+            rows = cur.execute(f"SELECT {columns} FROM waves {order}").fetchall()
+            weights = survey_weights(DEFAULT_SURVEY)
+            return tuple(Wave(*row, reference_weights=dict(weights)) for row in rows)
+        rows = cur.execute(f"SELECT {columns}, survey_id FROM waves {order}").fetchall()
+        by_wave: dict[int, dict[str, float]] = {}
+        for wave_id, criterion, weight in cur.execute(
+            "SELECT ww.wave_id, ww.criterion, ww.weight FROM wave_weights AS ww "
+            "LEFT JOIN criteria AS c ON c.key = ww.criterion "
+            "ORDER BY ww.wave_id, c.position NULLS LAST, ww.criterion"
+        ).fetchall():
+            by_wave.setdefault(int(wave_id), {})[str(criterion)] = float(weight)
+        return tuple(Wave(*row, reference_weights=by_wave.get(int(row[0]), {}))
+                     for row in rows)
 
     def wave(self, slug: str) -> Wave:
         for item in self.waves():
@@ -475,13 +541,17 @@ class Store:
         is_seed: bool = False,
         answers: pd.DataFrame | None = None,
         istat_codes: Mapping[str, str] | None = None,
+        survey_id: str = DEFAULT_SURVEY,
+        reference_weights: Mapping[str, float] | None = None,
     ) -> Wave:
         """Store a matrix (``ente`` + one column per criterion) as a new wave, atomically.
 
         The matrix may carry ``entity_id`` (else it comes from ``entity_id_for(ente)``)
         and ``istat_code`` columns. ``answers`` (``ente, question_id, answer``) keeps
         the raw answers of a responses file; ``istat_codes`` maps an ``ente`` to its
-        ISTAT code. Either everything lands or nothing does; two rows with one
+        ISTAT code. The wave belongs to ``survey_id`` and keeps ``reference_weights``
+        (by criterion key; default: that survey's reference weights). Either
+        everything lands or nothing does; two rows with one
         entity identifier, or a name already taken (also by someone publishing at
         the same moment), raise a :class:`StoreError` before anything is written.
         """
@@ -505,6 +575,9 @@ class Store:
             codes.update({n: c for n, c in zip(names, matrix["istat_code"], strict=True)
                           if isinstance(c, str) and c})
         id_of = dict(zip(names, ids, strict=True))
+        weights = {str(k): float(v) for k, v in (
+            reference_weights if reference_weights is not None
+            else survey_weights(survey_id)).items()}
 
         def work(cur: duckdb.DuckDBPyConnection) -> int:
             # checked inside the transaction, under the write lock: two editors publishing
@@ -515,12 +588,16 @@ class Store:
                 raise StoreError("store.wave_exists", name=taken[0])
             row = cur.execute(
                 "INSERT INTO waves (slug, name, survey_date, source_file, sha256, n_rows, "
-                "uploaded_at, uploaded_by, is_seed) "
-                "VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?) RETURNING wave_id",
-                [slug, name, survey_date, source_file, sha256, len(matrix), uploaded_by, is_seed],
+                "uploaded_at, uploaded_by, is_seed, survey_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?) RETURNING wave_id",
+                [slug, name, survey_date, source_file, sha256, len(matrix), uploaded_by, is_seed,
+                 survey_id],
             ).fetchone()
             assert row is not None
             wave_id = int(row[0])
+            if weights:
+                cur.executemany("INSERT INTO wave_weights VALUES (?, ?, ?)",
+                                [[wave_id, key, weight] for key, weight in weights.items()])
             rows = pd.DataFrame({
                 "wave_id": wave_id,
                 "entity_id": ids.to_numpy(),
@@ -592,7 +669,7 @@ class Store:
             raise StoreError("store.seed_wave", name=wave.name)
 
         def work(cur: duckdb.DuckDBPyConnection) -> None:
-            for table in ("answers", "points", "wave_entities", "scenarios"):
+            for table in ("answers", "points", "wave_entities", "scenarios", "wave_weights"):
                 cur.execute(f"DELETE FROM {table} WHERE wave_id = ?", [wave.wave_id])
             cur.execute("DELETE FROM waves WHERE wave_id = ?", [wave.wave_id])
 
