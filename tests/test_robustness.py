@@ -511,3 +511,17 @@ def test_planned_bounds_solved_later_are_the_bounds(territory_points: np.ndarray
     fixed = rb.plan_bounds(points, SEED_WEIGHTS, 12, spread=0)
     assert not fixed.needs_solver
     assert np.array_equal(fixed.solve().best_low, rb.competition_rank(points @ SEED_WEIGHTS))
+
+
+def test_a_witness_attains_the_worst_rank_it_claims_despite_the_solvers_tolerance() -> None:
+    """Found by Hypothesis: HiGHS set a binary to 0.999999 and 'beat' at all-zero weights,
+    so the reported worst rank (1) was below ranks the box actually reaches (3)."""
+    points = np.array([[2, 0, 0, 0], [0, 0, 0, 0], [2, 0, 0, 0], [0, 4, 0, 0], [0, 0, 0, 0],
+                       [1, 3, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], dtype=float)
+    bounds = rb.rank_bounds(points, [0, 2, 0, 0], 1, spread=2)
+    box = rb.WeightBox(bounds.lower, bounds.upper)
+    corners = np.array(np.meshgrid(*zip(box.lower, box.upper, strict=True))).reshape(4, -1).T
+    ranks = rb.competition_rank(rb.weighted_scores(points, corners))
+    assert np.all(ranks <= bounds.worst) and np.all(ranks >= bounds.best)
+    assert bounds.worst[5] == 3
+    assert rb.competition_rank(points @ bounds.worst_weights[5])[5] == 3

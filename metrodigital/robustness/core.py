@@ -792,6 +792,16 @@ def rank_bounds(
                 diffs[open_], low[open_], high[open_], box, w, direction
             )
             achieved = _rank_of(p, witness, i)
+            for margin in _WIDER_MARGINS:
+                if achieved == base + claimed:
+                    break
+                # HiGHS's integrality tolerance (1e-6 × big-M) can exceed a 1e-6 margin:
+                # a binary at 0.999999 then "beats" at weights where nobody leads. A wider
+                # margin makes the relaxed constraint bind, so the witness attains its count.
+                claimed, witness = _solve_rank_milp(
+                    diffs[open_], low[open_], high[open_], box, w, direction,
+                    margins=(margin,))
+                achieved = _rank_of(p, witness, i)
             if direction == "best":
                 best[i], best_w[i] = achieved, witness
             else:
@@ -876,6 +886,9 @@ def _rank_of(points: FloatArray, weights: FloatArray, entity: int) -> int:
     return 1 + int(np.count_nonzero(keys > keys[entity]))
 
 
+_WIDER_MARGINS = (1e-4, 1e-3, 1e-2)  # retried when a witness misses its claimed rank
+
+
 def _solve_rank_milp(
     diffs: FloatArray,
     low: FloatArray,
@@ -883,6 +896,7 @@ def _solve_rank_milp(
     box: WeightBox,
     current: FloatArray,
     direction: Literal["best", "worst"],
+    margins: Sequence[float] = (BEAT_MARGIN, 10 * BEAT_MARGIN, 100 * BEAT_MARGIN),
 ) -> tuple[int, FloatArray]:
     """Optimal number of beating rivals among ``diffs`` and a witness weight vector."""
     k, m = diffs.shape
@@ -892,7 +906,7 @@ def _solve_rank_milp(
     # HiGHS 1.x (scipy 1.17) returned "Solve error" on one seed entity with a 1e-6
     # margin (big-M 31.000001 against a bound of −31); a coarser margin is retried,
     # and the re-ranked witness decides what is reported either way.
-    for margin in (BEAT_MARGIN, 10 * BEAT_MARGIN, 100 * BEAT_MARGIN):
+    for margin in margins:
         with solver_output_silenced():
             result = _rank_milp(diffs, low, high, box, direction, margin)
         if result.x is not None:
