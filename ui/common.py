@@ -6,7 +6,7 @@ import atexit
 import gc
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -239,17 +239,21 @@ def _link_is(query: dict[str, str | list[str]]) -> None:
             st.query_params[name] = values if len(values) > 1 else values[0]
 
 
-def share_url(scenario: Scenario, lang: Lang) -> str:
-    """The full link that reopens ``scenario`` on this page."""
+def share_url(scenario: Scenario, lang: Lang, own: Mapping[str, str] | None = None) -> str:
+    """The full link that reopens ``scenario`` on this page, with the page's ``own``
+    parameters (e.g. the Compare page's ``vs``)."""
     here = urlsplit(st.context.url or "")
-    query = urlencode(scenario_query(scenario, lang), doseq=True)
+    query = urlencode({**scenario_query(scenario, lang), **(own or {})}, doseq=True)
     return urlunsplit(here._replace(path=here.path or "/", query=query))
 
 
 def close_page(frame: Frame, scenario: Scenario | None = None,
-               points: pd.DataFrame | None = None) -> None:
+               points: pd.DataFrame | None = None,
+               own: Mapping[str, str] | None = None) -> None:
     """Navigation links and the share box, both carrying the final scenario; the weights'
-    shares, with their real influence when the page passes the wave's ``points``."""
+    shares, with their real influence when the page passes the wave's ``points``. The
+    page's ``own`` parameters go into its share box, not into the links to other pages
+    (the page keeps them in the address bar itself)."""
     weights_caption(frame.shares, scenario or frame.scenario, frame.lang, points)
     with frame.notes:
         link_notes(frame.lang)
@@ -258,6 +262,6 @@ def close_page(frame: Frame, scenario: Scenario | None = None,
     with frame.nav:
         for path, label_key, icon in PAGES:
             st.page_link(path, label=t(label_key, frame.lang), icon=icon, query_params=query)
-    frame.share.code(share_url(scenario or frame.scenario, frame.lang), language=None,
+    frame.share.code(share_url(scenario or frame.scenario, frame.lang, own), language=None,
                      wrap_lines=True)
     leave_page_start()

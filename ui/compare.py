@@ -3,7 +3,7 @@ chart of ranks, the saved scenarios with saving and deleting (each confirmed).""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs
 
 import altair as alt
 import pandas as pd
@@ -24,7 +24,6 @@ from metrodigital.roles import Actor, AuthConfig, PermissionDenied, decide, disp
 from metrodigital.scenario import PARAM_COMPARE, Note, Scenario
 from metrodigital.store import Store, StoreError
 from ui.auth import auth_config, current_actor, refusal_text
-from ui.common import Frame, share_url
 from ui.links import is_fresh_page, seed, write_to_link
 from ui.sidebar import add_link_notes
 
@@ -63,15 +62,11 @@ def choose_other(saved: list[SavedScenario], scenario: Scenario, lang: Lang) -> 
     return str(other)
 
 
-def keep_in_link(frame: Frame, other: str) -> None:
-    """After :func:`ui.common.close_page` has written the scenario's link: the comparison
-    goes into the address bar and the share box too."""
+def keep_in_link(other: str) -> dict[str, str]:
+    """The comparison in the address bar, and as the page's own parameter for its share
+    box (none when comparing with the source's weights, the default)."""
     write_to_link(PARAM_COMPARE, [other], [SOURCE])
-    if other != SOURCE:
-        url = share_url(frame.scenario, frame.lang)
-        joiner = "&" if urlsplit(url).query else "?"
-        frame.share.code(url + joiner + urlencode({PARAM_COMPARE: other}), language=None,
-                         wrap_lines=True)
+    return {} if other == SOURCE else {PARAM_COMPARE: other}
 
 
 def other_scenario(other: str, saved: list[SavedScenario], scenario: Scenario) -> Scenario:
