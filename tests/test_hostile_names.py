@@ -8,6 +8,7 @@ the quotas' notice and the normalisation notice all name hostile entities.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -120,6 +121,10 @@ def assert_nothing_hostile(app: AppTest) -> list[str]:
     lying = [(kind, option[:120]) for kind, option in option_texts(app)
              if {"bidirectional control", "500-character name"} & set(hostile_constructs(option))]
     assert not lying, lying
+    # options are shown as text: a Markdown escape added to them would show its backslash
+    escaped = [(kind, option[:120]) for kind, option in option_texts(app)
+               if re.search(r"\\[!-/:-@\[-`{-~]", option)]
+    assert not escaped, escaped
     return [text for _, text in texts]
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from metrodigital.criteria import load_criteria, seed_weights
-from metrodigital.display import plain, plain_list
+from metrodigital.display import clean, plain, plain_list
 from metrodigital.i18n import Lang, fmt_number, quote, t
 from metrodigital.ingest import (
     ENTE,
@@ -206,7 +206,7 @@ def sheet_picker(preview: Preview, lang: Lang) -> str | None:
         return preview.sheet
     return st.selectbox(t("upload.sheet", lang), preview.sheets,
                         index=preview.sheets.index(preview.sheet or ""),
-                        format_func=lambda name: plain(name, None),
+                        format_func=lambda name: clean(name, None),
                         help=t("upload.sheet_help", lang), key=f"_sheet_{preview.sha256}")
 
 
@@ -348,7 +348,7 @@ def delete_section(store: Store, lang: Lang, auth: AuthConfig, actor: Actor) -> 
         return
     names = {w.slug: w.name for w in deletable}
     victim = st.selectbox(t("upload.delete_which", lang), options=list(names),
-                          format_func=lambda slug: plain(names[slug], None))
+                          format_func=lambda slug: clean(names[slug]))
     scenarios = store.wave_scenarios(victim)
     if scenarios:
         st.warning(t("carica.delete_scenarios", lang, n=len(scenarios),
