@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from metrodigital.analysis import analyse
+from metrodigital.i18n import t
 from metrodigital.ranking import evaluate
 from metrodigital.report import build_report
 from metrodigital.scenario import Scenario
 from metrodigital.store import SEED_WAVE_SLUG, Store
 from tests.conftest import PROJECT_DIR
+from ui.robustness import intervals_chart
 
 APP = str(PROJECT_DIR / "app.py")
 PAGE = "pages/3_Robustezza.py"
@@ -95,3 +98,13 @@ def test_page_and_report_list_the_same_tipping_points(store: Store) -> None:
                  if row[-1] for sentence in str(row[-1]).split("; ")]
     assert sorted(on_page) == sorted(in_report)
     assert any(line.startswith("Prarostino uscirebbe") for line in on_page)
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_the_charts_tooltips_are_titled_in_the_users_language(lang: str) -> None:
+    with Store(":memory:") as store:
+        spec = intervals_chart(analyse(store, Scenario(draws=1000)), lang).to_dict()
+    titles = [tip.get("title") for layer in spec["layer"]
+              for tip in layer.get("encoding", {}).get("tooltip", [])]
+    assert t("robustness.col_p", lang) in titles and t("robustness.col_worst", lang) in titles
+    assert None not in titles  # no raw field name ("worst", "p5") reaches the reader

@@ -180,16 +180,22 @@ def intervals_chart(report: RobustnessReport, lang: Lang) -> alt.LayerChart:
         y=y, x=alt.X("best:Q", title=axis_title, scale=alt.Scale(zero=False),
                      axis=alt.Axis(orient="top", tickMinStep=1)), x2="worst:Q")
     band = base.mark_bar(height=8).encode(y=y, x="p5:Q", x2="p95:Q", color=colour,
-                                          tooltip=[alt.Tooltip("nome:N"),
-                                                   alt.Tooltip("p:Q", format=".1%"),
-                                                   "p5:Q", "p50:Q", "p95:Q", "best:Q",
-                                                   "worst:Q"])
+                                          tooltip=_tooltips(lang))
     median = base.mark_point(filled=True, size=45, stroke="black", strokeWidth=1).encode(
         y=y, x="p50:Q", color=colour)
     cut = alt.Chart(pd.DataFrame({"x": [report.simulation.top + 0.5]})).mark_rule(
         color="#B00020", strokeDash=[6, 3], strokeWidth=2).encode(x="x:Q")
     return alt.layer(extent, band, median, cut).properties(
         height=alt.Step(20), title=t("robustness.chart_title", lang))
+
+
+def _tooltips(lang: Lang) -> list[alt.Tooltip]:
+    """The chart's tooltips, titled as the table's columns are."""
+    return [alt.Tooltip("nome:N", title=t("table.entity", lang)),
+            alt.Tooltip("p:Q", format=".1%", title=t("robustness.col_p", lang)),
+            *(alt.Tooltip(f"{field}:Q", title=t(f"robustness.col_{key}", lang))
+              for field, key in (("p5", "p5"), ("p50", "p50"), ("p95", "p95"),
+                                 ("best", "best"), ("worst", "worst")))]
 
 
 def effective_frame(report: RobustnessReport, lang: Lang) -> pd.DataFrame:
