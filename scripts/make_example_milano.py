@@ -30,10 +30,8 @@ from __future__ import annotations
 
 import io
 import random
-import re
 import sys
 import tomllib
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +41,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_example_responses import fixed_timestamps
 
 from metrodigital.paths import DATA_DIR
 from metrodigital.territories import load_territory
@@ -304,23 +305,7 @@ def write(respondents: Sequence[Respondent], path: Path = OUTPUT) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     book.save(buffer)
-    path.write_bytes(fixed_timestamps(buffer.getvalue()))
-
-
-def fixed_timestamps(xlsx: bytes) -> bytes:
-    """The same workbook with the save time replaced, so that rebuilding is byte-identical."""
-    source = zipfile.ZipFile(io.BytesIO(xlsx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2017-11-14T00:00:00Z",
-                              data)
-            info = zipfile.ZipInfo(item.filename, date_time=(2017, 11, 14, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, data)
-    return out.getvalue()
+    path.write_bytes(fixed_timestamps(buffer.getvalue(), datetime(2017, 11, 14)))
 
 
 def main() -> None:

@@ -397,17 +397,18 @@ def write_workbook(q: Questionnaire, people: list[Respondent], answers: list[Ans
     path.write_bytes(fixed_timestamps(buffer.getvalue()))
 
 
-def fixed_timestamps(xlsx: bytes) -> bytes:
-    """The same workbook with the save time replaced, so that rebuilding is byte-identical."""
+def fixed_timestamps(xlsx: bytes, when: datetime = datetime(2023, 3, 21)) -> bytes:
+    """The same workbook with the save time replaced by ``when``, so that rebuilding is
+    byte-identical."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     source = zipfile.ZipFile(io.BytesIO(xlsx))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             data = source.read(item.filename)
             if item.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2023-03-21T00:00:00Z",
-                              data)
-            info = zipfile.ZipInfo(item.filename, date_time=(2023, 3, 21, 0, 0, 0))
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            info = zipfile.ZipInfo(item.filename, date_time=when.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(info, data)
     return out.getvalue()
