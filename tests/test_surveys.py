@@ -128,10 +128,14 @@ def test_torino_sections_questions_and_options_equal_todays(
 
 def test_torino_criteria_and_population_equal_todays(today: TodayQuestionnaire,
                                                      torino: Survey) -> None:
-    old = load_criteria()
-    assert [(c.key, c.code, c.label_it, c.label_en, c.source_heading, c.seed_weight)
-            for c in old] == [(c.key, c.code, c.label_it, c.label_en, c.source_heading, c.weight)
-                              for c in torino.criteria]
+    # the source's matrix (DESIGN.md, reference/seed_matrix.csv): keys, link codes, weights
+    assert [(c.key, c.code, c.weight) for c in torino.criteria] == [
+        ("anagrafica", "ana", 2), ("infrastrutture", "inf", 3), ("organizzazione", "org", 4),
+        ("servizi", "ser", 5), ("pnrr", "pnrr", 3), ("dati", "dati", 3),
+        ("conclusione", "concl", 5), ("popolazione", "pop", 4)]
+    # the app's criteria are the definition's, in its order
+    assert [(c.key, c.code, c.seed_weight, c.position) for c in load_criteria()] == [
+        (c.key, c.code, c.weight, i) for i, c in enumerate(torino.criteria, start=1)]
     assert [c.key for c in torino.criteria if c.population] == [today.population.key]
     assert torino.population is not None
     assert torino.population.year == today.population.year
