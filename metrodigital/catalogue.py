@@ -28,6 +28,15 @@ needed, a residents column and grouping columns (population class, zone).
 
 Bad input raises ``CatalogueError`` (a ``ValueError``) whose ``key`` is a
 message of ``locales/catalogue.toml``.
+
+The user's choice (:class:`CatalogueChoice`: K, how the Comuni count, the
+exclusions with their reasons) travels in the link as ``ck``, ``cby`` and ``cx``
+(repeated; ``code`` keeps the survey's own reason for that service,
+``code:reason`` states one; ``cx=none`` excludes nothing). Without ``cx`` the
+survey's source exclusions apply. :func:`choice_from_params` reads a link (bad
+values fall back to their defaults with a :class:`~metrodigital.scenario.Note`),
+:func:`choice_to_params` writes one; :func:`rank_for_survey` ranks a wave's
+answers with the survey's services.
 """
 
 from __future__ import annotations
@@ -40,7 +49,10 @@ from typing import Literal
 
 import pandas as pd
 
+from metrodigital.display import clean
 from metrodigital.i18n import DEFAULT_LANG, t
+from metrodigital.scenario import Note
+from metrodigital.surveys.model import Survey
 
 Weighting = Literal["equal", "residents"]
 WEIGHTINGS: tuple[Weighting, ...] = ("equal", "residents")
@@ -328,3 +340,476 @@ def breakdown(
                      {"group_col": group_col, "by": weighting, "residents": residents,
                       "min_n": min_n, "high_rating": HIGH_RATING,
                       "order": tuple(order or ())})
+
+
+# -- the user's choice, and its link -------------------------------------------------
+
+PARAM_TOP = "ck"  # K: how many services the catalogue takes
+PARAM_EXCLUDE = "cx"  # an excluded service, repeated: ``code`` or ``code:reason``
+PARAM_BY = "cby"  # how the Comuni count: equal | residents
+CATALOGUE_PARAMS: tuple[str, ...] = (PARAM_TOP, PARAM_EXCLUDE, PARAM_BY)
+DEFAULT_TOP = 3
+DEFAULT_BY: Weighting = "equal"
+NO_EXCLUSIONS = "none"  # ``cx=none``: nothing excluded (unless a service is coded so)
+REASON_MAX = 200  # longest reason kept; a longer one is cut, with a note
+_QUOTE_MAX = 40  # longest value quoted back in a note
+
+
+@dataclass(frozen=True)
+class ExclusionChoice:
+    """A service the user leaves out, and why. ``reason`` empty: the survey's own reason
+    for that service (in the reader's language); a service the survey gives no reason
+    for then waits for one and is not excluded until it has it."""
+
+    code: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CatalogueChoice:
+    """What the user chose on the Catalogo page: K, how the Comuni count, exclusions."""
+
+    top: int = DEFAULT_TOP
+    by: Weighting = DEFAULT_BY
+    exclusions: tuple[ExclusionChoice, ...] = ()
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(e.code for e in self.exclusions)
+
+
+def has_catalogue(survey: Survey) -> bool:
+    return survey.catalogue is not None and bool(survey.catalogue.services)
+
+
+def survey_services(survey: Survey, lang: str = DEFAULT_LANG) -> tuple[Service, ...]:
+    """The services ``survey`` proposes, named in ``lang``."""
+    if survey.catalogue is None or not survey.catalogue.services:
+        raise CatalogueError("catalogue.no_catalogue", survey=survey.id)
+    return tuple(Service(s.code, s.name_in(lang), s.question)
+                 for s in survey.catalogue.services)
+
+
+def source_choice(survey: Survey) -> CatalogueChoice:
+    """The defaults: K = 3, each Comune counts once, the survey's source exclusions."""
+    exclusions = survey.catalogue.exclusions if survey.catalogue is not None else ()
+    return CatalogueChoice(exclusions=tuple(ExclusionChoice(e.code) for e in exclusions))
+
+
+def source_reason(survey: Survey, code: str, lang: str = DEFAULT_LANG) -> str:
+    """The survey's own reason for leaving ``code`` out ("" when it gives none)."""
+    if survey.catalogue is None:
+        return ""
+    return next((e.reason(lang) for e in survey.catalogue.exclusions if e.code == code), "")
+
+
+def exclusion_reasons(choice: CatalogueChoice, survey: Survey, lang: str = DEFAULT_LANG
+                      ) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The exclusions that apply (code → reason, in the choice's order) and the codes
+    still waiting for a reason (the survey gives none and the user wrote none)."""
+    applied: dict[str, str] = {}
+    pending: list[str] = []
+    for item in choice.exclusions:
+        reason = item.reason.strip() or source_reason(survey, item.code, lang)
+        if reason:
+            applied[item.code] = reason
+        else:
+            pending.append(item.code)
+    return applied, tuple(pending)
+
+
+def clean_reason(text: str) -> tuple[str, bool]:
+    """A reason as kept: one line, no control characters, at most :data:`REASON_MAX`
+    characters; and whether it had to be cut."""
+    whole = clean(text, max_len=None)
+    if len(whole) <= REASON_MAX:
+        return whole, False
+    return clean(whole, max_len=REASON_MAX), True
+
+
+def parse_exclusion(text: str, codes: Sequence[str], separator: str = ":"
+                    ) -> ExclusionChoice | None:
+    """``code`` or ``code<separator>reason`` (the link uses ``:``, the command line
+    ``=``) as an exclusion of one of ``codes``; None when the code is not one of them.
+    The reason is cleaned and cut (:func:`clean_reason`)."""
+    code, _, reason = text.partition(separator)
+    code = code.strip().lower()
+    if code not in codes:
+        return None
+    return ExclusionChoice(code, clean_reason(reason)[0])
+
+
+def _quote(raw: str) -> str:
+    return raw if len(raw) <= _QUOTE_MAX else raw[:_QUOTE_MAX] + "…"
+
+
+def _values(value: str | Sequence[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def parse_top(raw: str, n_services: int) -> int | None:
+    """K as the link writes it: a whole number from 1 to the number of services."""
+    from metrodigital.params import parse_whole_number  # the link's one rule for numbers
+
+    return parse_whole_number(raw, 1, max(n_services, 1))
+
+
+def parse_weighting(raw: str) -> Weighting | None:
+    return raw if raw in WEIGHTINGS else None  # type: ignore[return-value]
+
+
+def parse_exclusions(values: Sequence[str], survey: Survey
+                     ) -> tuple[tuple[ExclusionChoice, ...], list[Note]]:
+    """Every ``cx`` value of a link: the exclusions, and a note for each value that is
+    not usable (unknown service, ``none`` beside real exclusions, a reason too long)."""
+    codes = [s.code for s in survey.catalogue.services] if survey.catalogue else []
+    notes: list[Note] = []
+    wanted = [v for v in values if v != ""]
+    if NO_EXCLUSIONS not in codes and NO_EXCLUSIONS in wanted:
+        if len(set(wanted)) == 1:
+            return (), notes
+        notes.append(Note("catalogue.link.none_with_others", {}))
+        wanted = [v for v in wanted if v != NO_EXCLUSIONS]
+    chosen: dict[str, ExclusionChoice] = {}
+    for raw in wanted:
+        item = parse_exclusion(raw, codes)
+        if item is None:
+            notes.append(Note("catalogue.link.bad_exclusion",
+                              {"value": _quote(clean(raw, max_len=None)),
+                               "known": ", ".join(codes)}))
+            continue
+        if clean_reason(raw.partition(":")[2])[1]:
+            notes.append(Note("catalogue.link.reason_cut", {"code": item.code,
+                                                              "max": REASON_MAX}))
+        if item.code in chosen:
+            notes.append(Note("catalogue.link.repeated_exclusion", {"code": item.code}))
+        chosen[item.code] = item  # the last one of a code wins, as for every parameter
+    return tuple(chosen.values()), notes
+
+
+def choice_from_params(params: Mapping[str, str | Sequence[str]], survey: Survey
+                       ) -> tuple[CatalogueChoice, list[Note]]:
+    """The choice a link describes for ``survey``; a note for each value not usable
+    (which then takes its default: K = 3, each Comune once, the source's exclusions)."""
+    defaults = source_choice(survey)
+    n_services = len(survey.catalogue.services) if survey.catalogue else 0
+    notes: list[Note] = []
+    top = defaults.top
+    if params.get(PARAM_TOP):
+        raw = _values(params[PARAM_TOP])[-1]
+        value = parse_top(raw, n_services)
+        if value is None:
+            notes.append(Note("catalogue.link.bad_top", {
+                "value": _quote(clean(raw, max_len=None)), "default": defaults.top,
+                "max": n_services}))
+        else:
+            top = value
+    by = defaults.by
+    if params.get(PARAM_BY):
+        raw = _values(params[PARAM_BY])[-1]
+        weighting = parse_weighting(raw)
+        if weighting is None:
+            notes.append(Note("catalogue.link.bad_by", {
+                "value": _quote(clean(raw, max_len=None)), "default": defaults.by,
+                "allowed": ", ".join(WEIGHTINGS)}))
+        else:
+            by = weighting
+    exclusions = defaults.exclusions
+    if PARAM_EXCLUDE in params:
+        values = _values(params[PARAM_EXCLUDE])
+        if any(v != "" for v in values):
+            exclusions, more = parse_exclusions(values, survey)
+            notes += more
+            if not exclusions and more and all(n.code == "catalogue.link.bad_exclusion"
+                                               for n in more):
+                exclusions = defaults.exclusions  # nothing usable: the default, said above
+    return CatalogueChoice(top, by, exclusions), notes
+
+
+def exclusion_values(exclusions: Sequence[ExclusionChoice], survey: Survey,
+                     separator: str = ":") -> list[str]:
+    """The exclusions as the link (``:``) or the command line (``=``) writes them: the
+    code alone when the reason is the survey's own (or none yet), else code and reason."""
+    values = []
+    for item in exclusions:
+        own = {source_reason(survey, item.code, lang) for lang in ("it", "en")} - {""}
+        if not item.reason or item.reason in own:
+            values.append(item.code)
+        else:
+            values.append(f"{item.code}{separator}{item.reason}")
+    return values
+
+
+def choice_to_params(choice: CatalogueChoice, survey: Survey) -> dict[str, str | list[str]]:
+    """The link parameters of ``choice``: only what differs from the defaults."""
+    defaults = source_choice(survey)
+    params: dict[str, str | list[str]] = {}
+    if choice.top != defaults.top:
+        params[PARAM_TOP] = str(choice.top)
+    if choice.by != defaults.by:
+        params[PARAM_BY] = choice.by
+    values = exclusion_values(choice.exclusions, survey)
+    if values != exclusion_values(defaults.exclusions, survey):
+        params[PARAM_EXCLUDE] = values or [NO_EXCLUSIONS]
+    return params
+
+
+# -- a survey's catalogue, on a wave's answers ----------------------------------------
+
+CLASS_COLUMN = "classe_popolazione"
+ZONE_COLUMN = "zona_omogenea"
+RESIDENTS_COLUMN = "popolazione"
+
+
+@dataclass(frozen=True)
+class SurveyCatalogue:
+    """The ranking of a survey's services on a wave's answers, with what it was asked."""
+
+    survey: Survey
+    choice: CatalogueChoice
+    lang: str
+    ranking: Catalogue
+    pending: tuple[str, ...]  # excluded without a reason yet: not applied
+    by_class: Breakdown | None
+    by_zone: Breakdown | None
+    respondents: int
+
+    @property
+    def chosen(self) -> list[str]:
+        return self.ranking.chosen
+
+    def names(self) -> dict[str, str]:
+        return dict(zip(self.ranking.table["code"], self.ranking.table["name"], strict=True))
+
+
+def class_labels(answers: pd.DataFrame, survey: Survey, lang: str = DEFAULT_LANG
+                 ) -> tuple[pd.Series, list[str]]:
+    """Each respondent's population class, labelled in ``lang``, and the classes' order.
+
+    The answers' class may be the option's code, the class's number or its label; when
+    it is missing the class follows from the residents (the survey's thresholds)."""
+    classes = survey.population_classes
+    order = [c.label_in(lang) or str(c.number) for c in classes]
+    lookup: dict[str, str] = {}
+    for item, label in zip(classes, order, strict=True):
+        for key in (item.option, str(item.number), item.label, item.label_en):
+            if key:
+                lookup.setdefault(clean(key).casefold(), label)
+    stated = answers[CLASS_COLUMN] if CLASS_COLUMN in answers.columns else \
+        pd.Series(pd.NA, index=answers.index, dtype="object")
+    residents = pd.to_numeric(answers[RESIDENTS_COLUMN], errors="coerce") \
+        if RESIDENTS_COLUMN in answers.columns else pd.Series(math.nan, index=answers.index)
+    labels: list[object] = []
+    for value, people in zip(stated, residents, strict=True):
+        text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else \
+            clean(_whole_text(value)).casefold()
+        if text in lookup:
+            labels.append(lookup[text])
+        elif classes and not pd.isna(people) and people >= 0:
+            chosen = survey.population.class_of(int(people))  # type: ignore[union-attr]
+            labels.append(order[classes.index(chosen)])
+        elif text:
+            labels.append(clean(_whole_text(value)))
+        else:
+            labels.append(pd.NA)
+    return pd.Series(labels, index=answers.index, dtype="object"), order
+
+
+def _whole_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def zone_labels(answers: pd.DataFrame, survey: Survey) -> tuple[pd.Series, list[str]]:
+    """Each respondent's zona omogenea by name (a zone number is named by the survey's
+    territory) and the territory's order of the zones; missing zones stay missing."""
+    from metrodigital.territories import TerritoryError, load_territory
+
+    try:
+        zones = dict(load_territory(survey.territory).zones)
+    except (TerritoryError, KeyError, OSError):
+        zones = {}
+    order = [zones[number] for number in sorted(zones)]
+    if ZONE_COLUMN not in answers.columns:
+        return pd.Series(pd.NA, index=answers.index, dtype="object"), order
+    labels: list[object] = []
+    for value in answers[ZONE_COLUMN]:
+        if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
+            labels.append(pd.NA)
+            continue
+        text = _whole_text(value)
+        labels.append(zones.get(int(text), text) if text.isdigit() else clean(text))
+    return pd.Series(labels, index=answers.index, dtype="object"), order
+
+
+def rank_for_survey(answers: pd.DataFrame, survey: Survey, choice: CatalogueChoice,
+                    lang: str = DEFAULT_LANG, *, min_n: int = MIN_GROUP_N) -> SurveyCatalogue:
+    """Rank ``survey``'s services on ``answers`` (one row per respondent, a column per
+    question code; ``popolazione``, ``classe_popolazione`` and ``zona_omogenea`` as
+    :func:`metrodigital.surveys.answers.wide_answers` gives them) as ``choice`` says,
+    with the breakdowns by population class and by zone."""
+    services = survey_services(survey, lang)
+    applied, pending = exclusion_reasons(choice, survey, lang)
+    ranking = rank_services(answers, services, by=choice.by, exclude=applied, top=choice.top,
+                            residents=RESIDENTS_COLUMN)
+    grouped = answers.copy()
+    grouped["_classe"], class_order = class_labels(answers, survey, lang)
+    grouped["_zona"], zone_order = zone_labels(answers, survey)
+    by_class = breakdown(grouped, services, "_classe", by=choice.by, residents=RESIDENTS_COLUMN,
+                         min_n=min_n, order=class_order) \
+        if grouped["_classe"].notna().any() else None
+    by_zone = breakdown(grouped, services, "_zona", by=choice.by, residents=RESIDENTS_COLUMN,
+                        min_n=min_n, order=zone_order) if grouped["_zona"].notna().any() else None
+    return SurveyCatalogue(survey, choice, lang, ranking, pending, by_class, by_zone,
+                           len(answers))
+
+
+# -- sentences and the command line's JSON --------------------------------------------
+
+
+def _names(codes: Iterable[str], names: Mapping[str, str], lang: str) -> str:
+    from metrodigital.explain import join_names
+
+    return join_names([names[c] for c in codes], lang)
+
+
+def outcome_sentence(result: SurveyCatalogue, lang: str = DEFAULT_LANG) -> str:
+    """What the catalogue is: its services, in rank order, and a tie at the cut-off."""
+    ranking = result.ranking
+    names = result.names()
+    chosen = ranking.chosen
+    if not chosen:
+        return t("catalogue.outcome_empty", lang)
+    text = t("catalogue.outcome", lang, n=len(chosen), names=_names(chosen, names, lang),
+             top=ranking.params.top)
+    tie = ranking.tie
+    if tie is not None:
+        text += " " + t("catalogue.outcome_tie", lang, names=_names(tie.codes, names, lang),
+                        score=_fmt_score(tie.score, lang), first=tie.first_place,
+                        last=tie.last_place, n=len(chosen), top=ranking.params.top)
+    elif "catalogue.top_exceeds" in ranking.notes:
+        text += " " + t("catalogue.top_exceeds", lang)
+    return text
+
+
+def _fmt_score(value: float, lang: str) -> str:
+    from metrodigital.i18n import fmt_number
+
+    return fmt_number(value, lang, 2)
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)
+
+
+def catalogue_json(result: SurveyCatalogue, *, wave: str, link: str,
+                   lang: str = DEFAULT_LANG) -> dict[str, object]:
+    """The command line's JSON: the scenario, then the services in rank order."""
+    ranking = result.ranking
+    applied = dict(ranking.params.exclude)
+    return {
+        "scenario": {
+            "survey": result.survey.id,
+            "wave": wave,
+            "top": result.choice.top,
+            "by": result.choice.by,
+            "score": ranking.params.score,
+            "high_rating": ranking.params.high_rating,
+            "respondents": result.respondents,
+            "exclusions": [{"code": code, "reason": reason} for code, reason in applied.items()],
+            "pending_exclusions": list(result.pending),
+            "chosen": ranking.chosen,
+            "tie": None if ranking.tie is None else {
+                "codes": list(ranking.tie.codes), "score": ranking.tie.score,
+                "places": [ranking.tie.first_place, ranking.tie.last_place],
+                "slots": ranking.tie.slots},
+            "outcome": outcome_sentence(result, lang),
+            "notes": [t(key, lang) for key in ranking.notes if key != "catalogue.tie_at_cutoff"],
+            "link": link,
+        },
+        "services": [
+            {
+                "code": row["code"],
+                "service": row["name"],
+                "score": _number(row["mean"]),
+                "share_high": _number(row["share_high"]),
+                "n": int(row["n"]),
+                "rank": None if pd.isna(row["rank"]) else int(row["rank"]),
+                "chosen": bool(row["chosen"]),
+                "excluded": row["excluded_reason"] if row["excluded"] else None,
+                "tied_at_cutoff": bool(row["tied_at_cutoff"]),
+            }
+            for _, row in ranking.table.iterrows()
+        ],
+    }
+
+
+CATALOGUE_PAGE = "Catalogo"  # the page's address: pages/5_Catalogo.py
+
+
+def catalogue_query(survey: Survey, wave: str, choice: CatalogueChoice,
+                    lang: str = DEFAULT_LANG) -> dict[str, str | list[str]]:
+    """The query that reopens ``choice`` on the Catalogo page: survey, wave, language and
+    what of the choice differs from the defaults."""
+    from metrodigital.params import PARAM_LANG, PARAM_SURVEY, PARAM_WAVE
+
+    query: dict[str, str | list[str]] = {PARAM_SURVEY: survey.id}
+    if wave:
+        query[PARAM_WAVE] = wave
+    query.update(choice_to_params(choice, survey))
+    if lang != DEFAULT_LANG:
+        query[PARAM_LANG] = lang
+    return query
+
+
+def catalogue_link(base: str, survey: Survey, wave: str, choice: CatalogueChoice,
+                   lang: str = DEFAULT_LANG) -> str:
+    """The full address of the Catalogo page showing ``choice``: ``base`` is the app's
+    address (for the command line, its public address)."""
+    from urllib.parse import urlencode, urlsplit, urlunsplit
+
+    here = urlsplit(base)
+    path = here.path.rstrip("/") + "/" + CATALOGUE_PAGE
+    return urlunsplit(here._replace(path=path, fragment="",
+                                    query=urlencode(catalogue_query(survey, wave, choice, lang),
+                                                    doseq=True)))
+
+
+# -- the rows of the link-parameter table (metrodigital/params.py) ---------------------
+# Each parser takes one raw value and the link's context (its ``survey`` id) and gives
+# the value, or None when it is not usable; the same rules as choice_from_params.
+
+
+def _survey_of(ctx: object) -> Survey | None:
+    from metrodigital.surveys.registry import UnknownSurvey, load_survey
+
+    try:
+        return load_survey(str(getattr(ctx, "survey", "")))
+    except (UnknownSurvey, ValueError):
+        return None
+
+
+def parse_ck(raw: str, ctx: object) -> int | None:
+    survey = _survey_of(ctx)
+    if survey is None or not has_catalogue(survey):
+        return None
+    return parse_top(raw, len(survey.catalogue.services))  # type: ignore[union-attr]
+
+
+def parse_cby(raw: str, ctx: object) -> Weighting | None:
+    return parse_weighting(raw)
+
+
+def parse_cx(raw: str, ctx: object) -> ExclusionChoice | None:
+    survey = _survey_of(ctx)
+    if survey is None or not has_catalogue(survey):
+        return None
+    return parse_exclusion(raw, [s.code for s in survey.catalogue.services])  # type: ignore[union-attr]
+
+
+def format_cx(item: ExclusionChoice, ctx: object) -> str:
+    survey = _survey_of(ctx)
+    if survey is None:
+        return f"{item.code}:{item.reason}" if item.reason else item.code
+    return exclusion_values([item], survey)[0]
