@@ -9,6 +9,7 @@ from metrodigital.display import plain
 from metrodigital.i18n import fmt_number, t
 from metrodigital.ranking import evaluate
 from ui.common import Frame, PageStart, close_page, open_live_page
+from ui.map import territory_map
 from ui.matrix import (
     changes_text,
     download_table,
@@ -62,8 +63,12 @@ def matrix(page: Frame) -> None:
                   fmt_number(last_in.min(), lang) if len(last_in) else "—",
                   help=t("matrix.metric_cutoff_help", lang))
         st.metric(t("matrix.metric_top", lang), scenario.top)
-    st.vega_lite_chart(rows, spec, width="stretch", alt=t("matrix.chart_alt", lang))
-    st.caption(t("matrix.chart_alt", lang))
+    chart_column, map_column = st.columns([3, 2], gap="medium")  # stacked on a phone
+    with chart_column:
+        st.vega_lite_chart(rows, spec, width="stretch", alt=t("matrix.chart_alt", lang))
+        st.caption(t("matrix.chart_alt", lang))
+    with map_column:
+        territory_map(store, selection, lang)
     st.subheader(t("matrix.table_title", lang))
     show_table(table)
     download_table(table, lang, scenario.wave)

@@ -31,7 +31,9 @@ CUTOFF_COLOUR = "#B00020"
 # columns, so the bars keep most of the screen; on a wide screen names up to 260 pixels.
 # (containerSize() is the chart's box in the page, known before the chart is laid out.)
 LABEL_LIMIT = "max(80, min(260, containerSize()[0] * 0.33))"
-LEGEND_COLUMNS = "containerSize()[0] < 520 ? 2 : 4"
+# Four columns of legend need about 800 pixels after the names: below that (a phone, or
+# the Matrix page's chart beside the map) two.
+LEGEND_COLUMNS = "containerSize()[0] < 800 ? 2 : 4"
 LEGEND_LABEL_LIMIT = "containerSize()[0] < 520 ? 105 : 200"
 NUMBER = ",.2~f"  # up to two decimals, thousands grouped: 27,67 / 1.234,5 in Italian
 

@@ -45,11 +45,15 @@ NO_ANSWER = STATUS_COLOURS["no_answer"]
 SCORE_SCHEME = "blues"
 UNIONE_STROKE = "#1A1A1A"
 ZONE_STROKE = "#6B2C91"
-MAP_HEIGHT = 430
+MAP_HEIGHT = 520  # legends included
 # a legend to read from the back of a meeting room
-LEGEND = {"labelFontSize": 15, "titleFontSize": 15, "symbolSize": 260, "symbolStrokeWidth": 0,
+LEGEND = {"labelFontSize": 15, "titleFontSize": 15, "labelColor": "#222222",
+          "titleColor": "#222222", "symbolSize": 260, "symbolStrokeWidth": 0,
           "orient": "bottom", "direction": "horizontal",
           "columns": alt.ExprRef("containerSize()[0] < 560 ? 2 : 4"), "labelLimit": 260}
+# the outlines' legend above the map: two legends side by side under it would not fit
+OUTLINE_LEGEND = {**LEGEND, "orient": "top", "symbolStrokeWidth": 3, "symbolType": "stroke",
+                  "columns": alt.ExprRef("containerSize()[0] < 420 ? 1 : 2")}
 
 
 @lru_cache(maxsize=4096)
@@ -177,7 +181,7 @@ def _map_spec(boundaries: Boundaries, lang: str, mode: MapMode, outlines_json: s
     edge = {"stroke": "#FFFFFF", "strokeWidth": 0.6}
     if mode == "selection":
         labels = status_labels(lang)
-        fills = alt.Chart(placeholder).mark_geoshape(**edge).encode(
+        fills = alt.Chart().mark_geoshape(**edge).encode(
             shape="geo:G",
             color=alt.Color("stato:N", title=t("map.status", lang),
                             scale=alt.Scale(domain=[labels[k] for k in STATUSES],
@@ -186,14 +190,14 @@ def _map_spec(boundaries: Boundaries, lang: str, mode: MapMode, outlines_json: s
             tooltip=_tooltip(lang), **extra)
         comuni: alt.Chart | alt.LayerChart = fills
     else:
-        grey = alt.Chart(placeholder).mark_geoshape(**edge).encode(
+        grey = alt.Chart().mark_geoshape(**edge).encode(
             shape="geo:G",
             fill=alt.Fill("stato:N", title=None,
                           scale=alt.Scale(domain=[t("map.no_answer", lang)], range=[NO_ANSWER]),
                           legend=alt.Legend(**LEGEND)),
             tooltip=_tooltip(lang), **extra,
         ).transform_filter("!datum.risposto")
-        scored = alt.Chart(placeholder).mark_geoshape(**edge).encode(
+        scored = alt.Chart().mark_geoshape(**edge).encode(
             shape="geo:G",
             color=alt.Color("punteggio:Q", title=t("map.score", lang),
                             scale=alt.Scale(scheme=SCORE_SCHEME),
@@ -219,17 +223,15 @@ def _map_spec(boundaries: Boundaries, lang: str, mode: MapMode, outlines_json: s
                     stroke=alt.Stroke("properties.tipo:N", title=t("map.outline", lang),
                                       scale=alt.Scale(domain=domain,
                                                       range=[styles[k][0] for k in domain]),
-                                      legend=alt.Legend(**{**LEGEND, "symbolStrokeWidth": 3,
-                                                           "symbolType": "stroke"})),
+                                      legend=alt.Legend(**OUTLINE_LEGEND)),
                     strokeDash=alt.StrokeDash("properties.tipo:N", title=t("map.outline", lang),
                                               scale=alt.Scale(domain=domain,
                                                               range=[styles[k][1] for k in domain]),
-                                              legend=alt.Legend(**{**LEGEND, "symbolStrokeWidth": 3,
-                                                                   "symbolType": "stroke"})),
+                                              legend=alt.Legend(**OUTLINE_LEGEND)),
                     tooltip=[alt.Tooltip("properties.tipo:N", title=t("map.outline", lang)),
                              alt.Tooltip("properties.nome:N", title=t("map.name", lang))],
                 ))
-    chart = (alt.layer(*layers)
+    chart = (alt.layer(*layers, data=placeholder)  # the rows: Streamlit's data, top level
              .properties(height=MAP_HEIGHT, projection=alt.Projection(type="mercator"))
              .configure_view(stroke=None))
     spec = with_number_locale(chart.to_dict(), lang)  # validated here, once
