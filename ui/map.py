@@ -60,8 +60,7 @@ def _geography(store: Store, selection: Selection, territory: str) -> WaveGeogra
     return wave_geography(store, store.generation, territory, entity_ids)
 
 
-def territory_map(store: Store, selection: Selection, lang: Lang,
-                  query: dict[str, str | list[str]] | None = None) -> None:
+def territory_map(store: Store, selection: Selection, lang: Lang) -> None:
     """The map of the wave's territory coloured by the selection (or the score), its
     attribution, what it covers and its table alternative."""
     st.subheader(t("map.title", lang))
@@ -79,7 +78,11 @@ def territory_map(store: Store, selection: Selection, lang: Lang,
         t("map.colour_by", lang), options=MAP_MODES, key=MODE_KEY,
         format_func=lambda m: t(f"map.by_{m}", lang), help=t("map.colour_by_help", lang),
     ) or MAP_MODES[0]
-    link = entity_links(query or {})
+    link = None
+    if ENTITY_PAGE is not None:
+        from ui.common import scenario_query  # only then: the link keeps the scenario
+
+        link = entity_links(scenario_query(selection.scenario, lang))
     table = selection.table
     names = dict(zip(table["entity_id"], table["ente"], strict=True))
     spec = map_spec(geo, lang, mode, names, links=link is not None)
