@@ -42,7 +42,7 @@ answers with the survey's services.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
@@ -573,6 +573,8 @@ class SurveyCatalogue:
     by_class: Breakdown | None
     by_zone: Breakdown | None
     respondents: int
+    # counting by residents: respondents left out because their residents are not known
+    unknown_residents: tuple[str, ...] = ()
 
     @property
     def chosen(self) -> list[str]:
@@ -651,6 +653,14 @@ def rank_for_survey(answers: pd.DataFrame, survey: Survey, choice: CatalogueChoi
     with the breakdowns by population class and by zone."""
     services = survey_services(survey, lang)
     applied, pending = exclusion_reasons(choice, survey, lang)
+    unknown: tuple[str, ...] = ()
+    if choice.by == "residents" and RESIDENTS_COLUMN in answers.columns:
+        residents = pd.to_numeric(answers[RESIDENTS_COLUMN], errors="coerce")
+        missing = residents.isna() | (residents <= 0)
+        if missing.any():  # e.g. a name the territory does not know: it cannot weigh
+            names = answers["ente"] if "ente" in answers.columns else answers.index
+            unknown = tuple(str(name) for name in names[missing])
+            answers = answers[~missing]
     ranking = rank_services(answers, services, by=choice.by, exclude=applied, top=choice.top,
                             residents=RESIDENTS_COLUMN)
     grouped = answers.copy()
@@ -662,7 +672,7 @@ def rank_for_survey(answers: pd.DataFrame, survey: Survey, choice: CatalogueChoi
     by_zone = breakdown(grouped, services, "_zona", by=choice.by, residents=RESIDENTS_COLUMN,
                         min_n=min_n, order=zone_order) if grouped["_zona"].notna().any() else None
     return SurveyCatalogue(survey, choice, lang, ranking, pending, by_class, by_zone,
-                           len(answers))
+                           len(answers), unknown)
 
 
 # -- sentences and the command line's JSON --------------------------------------------
@@ -674,10 +684,12 @@ def _names(codes: Iterable[str], names: Mapping[str, str], lang: str) -> str:
     return join_names([names[c] for c in codes], lang)
 
 
-def outcome_sentence(result: SurveyCatalogue, lang: str = DEFAULT_LANG) -> str:
-    """What the catalogue is: its services, in rank order, and a tie at the cut-off."""
+def outcome_sentence(result: SurveyCatalogue, lang: str = DEFAULT_LANG,
+                     name: Callable[[str], str] = str) -> str:
+    """What the catalogue is: its services, in rank order, and a tie at the cut-off.
+    ``name`` dresses each service's name (a page escapes it for Markdown)."""
     ranking = result.ranking
-    names = result.names()
+    names = {code: name(text) for code, text in result.names().items()}
     chosen = ranking.chosen
     if not chosen:
         return t("catalogue.outcome_empty", lang)
@@ -693,10 +705,38 @@ def outcome_sentence(result: SurveyCatalogue, lang: str = DEFAULT_LANG) -> str:
     return text
 
 
-def _fmt_score(value: float, lang: str) -> str:
+def result_notes(result: SurveyCatalogue, lang: str = DEFAULT_LANG,
+                 name: Callable[[str], str] = str) -> list[str]:
+    """What else the reader must know beside the outcome: exclusions still waiting for a
+    reason, services nobody rated, Comuni left out when counting by residents."""
+    from metrodigital.explain import join_names
+
+    names = result.names()
+    lines = [t("catalogue.pending", lang, code=name(names.get(code, code)))
+             for code in result.pending]
+    lines += [t(key, lang) for key in result.ranking.notes
+              if key not in ("catalogue.tie_at_cutoff", "catalogue.top_exceeds")]
+    if result.unknown_residents:
+        lines.append(t("catalogue.unknown_residents", lang, n=len(result.unknown_residents),
+                       names=join_names([name(n) for n in result.unknown_residents], lang)))
+    return lines
+
+
+def fmt_mean(value: float, lang: str = DEFAULT_LANG) -> str:
+    """A mean interest as the source publishes it: two decimals, halves rounded up
+    (29/8 = 3.625 is 3,63 as in the source, not 3,62), in the language's format."""
+    from decimal import ROUND_HALF_UP, Decimal
+
     from metrodigital.i18n import fmt_number
 
-    return fmt_number(value, lang, 2)
+    if math.isnan(value):
+        return "—"
+    rounded = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return fmt_number(float(rounded), lang, 2)
+
+
+def _fmt_score(value: float, lang: str) -> str:
+    return fmt_mean(value, lang)
 
 
 def _number(value: float) -> float | None:
@@ -725,7 +765,8 @@ def catalogue_json(result: SurveyCatalogue, *, wave: str, link: str,
                 "places": [ranking.tie.first_place, ranking.tie.last_place],
                 "slots": ranking.tie.slots},
             "outcome": outcome_sentence(result, lang),
-            "notes": [t(key, lang) for key in ranking.notes if key != "catalogue.tie_at_cutoff"],
+            "unknown_residents": list(result.unknown_residents),
+            "notes": result_notes(result, lang),
             "link": link,
         },
         "services": [

@@ -28,6 +28,7 @@ from metrodigital.catalogue import (
     Breakdown,
     SurveyCatalogue,
     outcome_sentence,
+    result_notes,
     source_reason,
 )
 from metrodigital.i18n import DEFAULT_LANG, t
@@ -78,8 +79,7 @@ def build_catalogue_workbook(result: SurveyCatalogue, *, wave_name: str, example
         [t("catalogue.xlsx.score", lang), t("catalogue.xlsx.score_text", lang,
                                             high=HIGH_RATING)],
         [t("catalogue.xlsx.outcome", lang), outcome_sentence(result, lang)],
-        *([t("catalogue.xlsx.note", lang), t(key, lang)] for key in ranking.notes
-          if key not in ("catalogue.tie_at_cutoff", "catalogue.top_exceeds")),
+        *([t("catalogue.xlsx.note", lang), line] for line in result_notes(result, lang)),
         [t("report.created", lang), (now or datetime.now()).strftime("%Y-%m-%d %H:%M")],
         [t("report.version", lang), __version__],
         [t("report.link", lang), link],

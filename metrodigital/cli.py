@@ -64,7 +64,10 @@ from metrodigital.scenario import (
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError, slugify
 
 if TYPE_CHECKING:
+    from metrodigital.catalogue import CatalogueChoice, SurveyCatalogue
     from metrodigital.ingest import Preview
+    from metrodigital.store import Wave
+    from metrodigital.surveys.model import Survey
 
 # The import commands load the spreadsheet machinery only when they run.
 
@@ -256,7 +259,7 @@ def build_parser(lang: Lang = "it") -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m metrodigital", description=t("cli.description", lang))
     _lang_option(parser, lang)
     commands = parser.add_subparsers(dest="command", required=True,
-                                     metavar="{rank,robustness,report,validate,import}")
+                                     metavar="{rank,robustness,report,validate,import,catalogue}")
     rank = commands.add_parser("rank", help=_help("cli.help.rank", lang),
                                description=t("cli.help.rank", lang))
     _scenario_options(rank, lang, ties=True, robustness=False)
@@ -298,7 +301,175 @@ def build_parser(lang: Lang = "it") -> argparse.ArgumentParser:
     load.add_argument("--accept-warnings", action="store_true",
                       help=_help("cli.help.accept_warnings", lang))
     _lang_option(load, lang)
+    _catalogue_parser(commands, lang)
     return parser
+
+# -- catalogue (H-CATALOGUE's block) ----------------------------------------------------
+def _catalogue_parser(commands: argparse._SubParsersAction, lang: Lang) -> None:
+    """``catalogue``: the Catalogo page's numbers, for a survey that rates services."""
+    from metrodigital.catalogue import DEFAULT_BY, DEFAULT_TOP, NO_EXCLUSIONS, WEIGHTINGS
+
+    command = commands.add_parser("catalogue", help=_help("catalogue.cli.help", lang),
+                                  description=t("catalogue.cli.help", lang))
+    command.add_argument("--survey", required=True, metavar="ID",
+                         help=_help("catalogue.cli.survey", lang))
+    command.add_argument("--wave", metavar=t("cli.metavar.name", lang),
+                         help=_help("catalogue.cli.wave", lang))
+    command.add_argument("--top", type=_bounded(1, 999, lang), default=DEFAULT_TOP,
+                         metavar="K", help=_help("catalogue.cli.top", lang, DEFAULT_TOP))
+    command.add_argument("--exclude", action="append", default=None,
+                         metavar=t("catalogue.cli.exclude_metavar", lang),
+                         help=_help("catalogue.cli.exclude", lang, none=NO_EXCLUSIONS))
+    command.add_argument("--by", choices=list(WEIGHTINGS), default=DEFAULT_BY,
+                         help=_help("catalogue.cli.by", lang, DEFAULT_BY))
+    command.add_argument("--format", choices=["table", "json"], default="table",
+                         help=_help("catalogue.cli.format", lang, "table"))
+    command.add_argument("--out", type=Path, metavar=t("cli.metavar.xlsx", lang),
+                         help=_help("catalogue.cli.out", lang))
+    _lang_option(command, lang)
+
+
+def _catalogue_choice(args: argparse.Namespace, survey: Survey, lang: Lang) -> CatalogueChoice:
+    """The choice the options describe; a bad one stops the command with its reason."""
+    from metrodigital.catalogue import (
+        NO_EXCLUSIONS,
+        CatalogueChoice,
+        parse_exclusion,
+        source_choice,
+        source_reason,
+    )
+
+    codes = [s.code for s in survey.catalogue.services]  # type: ignore[union-attr]
+    if args.top > len(codes):
+        raise CliFailure(t("catalogue.cli.top_too_big", lang, value=args.top, n=len(codes)))
+    if args.exclude is None:
+        exclusions = source_choice(survey).exclusions
+    elif args.exclude == [NO_EXCLUSIONS] and NO_EXCLUSIONS not in codes:
+        exclusions = ()
+    else:
+        chosen = {}
+        for text in args.exclude:
+            item = parse_exclusion(text, codes, separator="=")
+            if item is None:
+                raise CliFailure(t("catalogue.cli.bad_exclude", lang, value=printable(text),
+                                   known=", ".join(codes)))
+            if not item.reason and not source_reason(survey, item.code, lang):
+                raise CliFailure(t("catalogue.cli.exclude_needs_reason", lang, code=item.code))
+            chosen[item.code] = item
+        exclusions = tuple(chosen.values())
+    return CatalogueChoice(top=args.top, by=args.by, exclusions=exclusions)
+
+
+def _catalogue_wave(store: Store, survey: Survey, wanted: str | None, lang: Lang) -> Wave:
+    """The survey's wave named by ``--wave`` (slug or name), else its most recent one."""
+    waves = [w for w in store.waves() if w.survey_id == survey.id]
+    if not waves:
+        raise CliFailure(t("catalogue.cli.no_wave", lang, survey=survey.id))
+    if wanted is None:
+        return waves[0]
+    slug = wanted if any(w.slug == wanted for w in waves) else slugify(wanted)
+    found = next((w for w in waves if w.slug == slug), None)
+    if found is None:
+        names = ", ".join(f"{w.name} ({w.slug})" for w in waves)
+        raise CliFailure(t("cli.wave_not_found", lang, value=printable(wanted), names=names))
+    return found
+
+
+def _catalogue_table(result: SurveyCatalogue, lang: Lang) -> str:
+    """The ranking as the page's table shows it: means with two decimals, shares in %."""
+    from metrodigital.catalogue import HIGH_RATING, fmt_mean
+    from metrodigital.display import clean
+    from metrodigital.i18n import fmt_percent
+
+    headers = [t("catalogue.col.rank", lang), t("catalogue.col.service", lang),
+               t("catalogue.col.mean", lang),
+               t("catalogue.col.share_high", lang, high=HIGH_RATING), "n",
+               t("catalogue.col.chosen", lang), t("catalogue.col.tied", lang),
+               t("catalogue.col.excluded", lang)]
+    rows = []
+    for _, row in result.ranking.table.iterrows():
+        rated = int(row["n"]) > 0
+        rows.append([
+            "" if not rated else str(int(row["rank"])), clean(printable(row["name"]), 40),
+            fmt_mean(row["mean"], lang) if rated else "—",
+            fmt_percent(row["share_high"], lang, 0) if rated else "—",
+            fmt_number(int(row["n"]), lang), "✔" if row["chosen"] else "",
+            "=" if row["tied_at_cutoff"] else "",
+            printable(row["excluded_reason"]) if row["excluded"] else ""])
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    right = {0, 2, 3, 4}
+
+    def line(cells: list[str]) -> str:
+        parts = [cell[:widths[i]].rjust(widths[i]) if i in right else
+                 cell[:widths[i]].ljust(widths[i]) for i, cell in enumerate(cells)]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join(line(cells) for cells in [headers, *rows])
+
+
+def run_catalogue(args: argparse.Namespace) -> int:
+    from metrodigital.catalogue import (
+        CatalogueError,
+        catalogue_json,
+        catalogue_link,
+        has_catalogue,
+        outcome_sentence,
+        rank_for_survey,
+        result_notes,
+    )
+    from metrodigital.catalogue_report import build_catalogue_workbook, catalogue_file_name
+    from metrodigital.surveys.answers import wide_answers
+    from metrodigital.surveys.registry import UnknownSurvey, load_survey, survey_ids
+
+    lang = normalise_lang(args.lang)
+    if args.out is not None and not args.out.is_dir() and args.out.suffix.lower() != ".xlsx":
+        raise CliFailure(t("cli.report_suffix", lang, file=args.out))
+    try:
+        survey = load_survey(args.survey)
+    except UnknownSurvey as unknown:
+        raise CliFailure(unknown.message(lang)) from None
+    if not has_catalogue(survey):
+        with_catalogue = [s for s in survey_ids() if has_catalogue(load_survey(s))]
+        raise CliFailure(t("catalogue.cli.no_catalogue", lang, survey=survey.id,
+                           others=", ".join(with_catalogue) or "—"))
+    choice = _catalogue_choice(args, survey, lang)
+    try:
+        base = public_url()
+    except ValueError as bad:
+        raise CliFailure(t("cli.bad_public_url", lang, value=bad, env=PUBLIC_URL_ENV)) from None
+    store = Store(database_path())
+    try:
+        wave = _catalogue_wave(store, survey, args.wave, lang)
+        answers = wide_answers(store, wave.slug)
+    finally:
+        store.close()
+    try:
+        result = rank_for_survey(answers, survey, choice, lang)
+    except CatalogueError as error:
+        raise CliFailure(error.message(lang)) from None
+    link = catalogue_link(base, survey, wave.slug, choice, lang)
+    if args.out is not None:
+        out = (args.out / catalogue_file_name(wave.slug, date.today()) if args.out.is_dir()
+               else args.out)
+        _write_whole(out, build_catalogue_workbook(
+            result, wave_name=wave.name, example=wave.is_example, link=link, lang=lang), lang)
+    if args.format == "json":
+        print(json_dumps(catalogue_json(result, wave=wave.slug, link=link, lang=lang)))
+    else:
+        _say(t("catalogue.cli.heading", lang, survey=survey.title_in(lang),
+               wave=wave.label(lang), n=fmt_number(result.respondents, lang),
+               by=t(f"catalogue.by_{choice.by}", lang)))
+        print()
+        print(_catalogue_table(result, lang))
+        print()
+        _say(outcome_sentence(result, lang))
+        for line in result_notes(result, lang):
+            _say("! " + line)
+        _say(t("catalogue.cli.link", lang, link=link))
+    if args.out is not None:
+        _say(t("cli.report_written", lang, file=out), sys.stderr if args.format == "json"
+             else None)
+    return 0
 
 
 def run_robustness(args: argparse.Namespace) -> int:
@@ -683,8 +854,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(lang).parse_args(arguments)
     args.lang = lang  # also when --lang came before the command
     commands = {"rank": run_rank, "robustness": run_robustness, "report": run_report,
-                "validate": run_validate, "import": run_import}
-    failure_status = 2 if args.command in ("rank", "robustness", "report") else 1
+                "validate": run_validate, "import": run_import, "catalogue": run_catalogue}
+    failure_status = 2 if args.command in ("rank", "robustness", "report", "catalogue") else 1
     try:
         return commands[args.command](args)
     except CliFailure as error:
