@@ -34,6 +34,7 @@ from metrodigital.surveys.registry import load_survey
 ENTITY_PAGE: str | None = None  # the Scheda ente's URL path, once that page exists
 ENTITY_PARAM = "ente"  # its link parameter: the Comune's ISTAT code
 MODE_KEY = "map_colour"  # the map's colouring: a view choice, not part of the scenario
+TABLE_KEY = "map_table"  # whether the map's table is open
 
 
 def entity_links(query: dict[str, str | list[str]],
@@ -99,6 +100,9 @@ def territory_map(store: Store, selection: Selection, lang: Lang) -> None:
         shown = [plain(short_name(str(names.get(e, e)))) for e in off_map[:10]]
         notes.append(t("map.off_map", lang, n=len(off_map), names=", ".join(shown)))
     st.caption("  \n".join(notes))
-    with st.expander(t("map.table", lang), icon=":material/table:"):
+    # drawn only while open: a slider's rerun does not send 312 rows nobody looks at
+    table_box = st.expander(t("map.table", lang), icon=":material/table:", key=TABLE_KEY,
+                            on_change="rerun")
+    if table_box.open:
         frame: pd.DataFrame = table_frame(rows, lang)
-        st.dataframe(frame, hide_index=True, width="stretch", height=300)
+        table_box.dataframe(frame, hide_index=True, width="stretch", height=300)
