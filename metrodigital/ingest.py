@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Literal
 
 import pandas as pd
@@ -21,6 +22,7 @@ import pandas as pd
 from metrodigital.criteria import load_criteria, seed_weights
 from metrodigital.i18n import fmt_number, t
 from metrodigital.questionnaire import (
+    Answer,
     Questionnaire,
     QuotedNames,
     answers_from_row,
@@ -31,8 +33,26 @@ from metrodigital.questionnaire import (
 )
 from metrodigital.roles import Actor, AuthConfig, require_editor
 from metrodigital.store import Store, Wave, entity_id_for, entity_slug, slugify
-from metrodigital.territory import Match, match_entity
-from metrodigital.workbook import CellProblem, Table, normalise_text, parse_number, read_workbook
+from metrodigital.surveys.model import Survey
+from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey, survey_ids
+from metrodigital.surveys.responses import (
+    SurveyColumns,
+    display,
+    is_blank,
+    match_survey_columns,
+    row_answers,
+)
+from metrodigital.territory import Comune, Match, match_entity
+from metrodigital.territory import Territory as Matcher
+from metrodigital.territory import Unione as MatcherUnione
+from metrodigital.workbook import (
+    CellProblem,
+    Table,
+    normalise_text,
+    parse_number,
+    read_workbook,
+    sheet_reference,
+)
 
 Format = Literal["matrix", "responses"]
 # The population criterion uses the ISTAT residents of 1 January 2022, the latest
@@ -43,6 +63,10 @@ ENTITY_ID = "entity_id"  # the store's key of the entity a row becomes
 ISTAT_CODE = "istat_code"  # the ISTAT code(s) of the Comune or Unione a name matched
 FINAL_SCORE = "punteggio_finale"  # the source's total: optional, checked, never used
 # Header texts that name the entity column in the exports we know.
+# The columns of ``Preview.answers``: the answer as the file named and understood it, then
+# typed as the store keeps it (``metrodigital.surveys.responses``).
+ANSWER_FRAME = ("ente", "question_id", "answer", "question", "raw", "option_code", "options",
+                "number", "text", "source_cell", "personal")
 ENTE_ALIASES = (
     "ente", "comune", "nome ente", "nome dell'ente", "denominazione ente", "denominazione",
     "comune/unione", "ente/comune", "nome del comune", "amministrazione", "entity",
@@ -83,6 +107,16 @@ class Preview:
     problems: list[CellProblem] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (letter, header)
     sheets: list[str] = field(default_factory=list)
+    survey_id: str = DEFAULT_SURVEY  # the survey the file is read as
+    # a matrix file's own reference weights («Peso assegnato» under the header), by key
+    weights: dict[str, float] | None = None
+
+    @property
+    def has_matrix(self) -> bool:
+        """Whether publishing stores points: the survey has a prioritisation matrix and
+        the file gave every criterion's points."""
+        criteria = load_survey(self.survey_id).criteria
+        return bool(criteria) and all(c.key in self.matrix.columns for c in criteria)
 
     @property
     def errors(self) -> list[CellProblem]:
@@ -133,9 +167,10 @@ def _in_used_columns(problems: Sequence[CellProblem], used: set[str]) -> list[Ce
     return kept
 
 
-def _name_warning(table: Table, letter: str, row_number: int, ente: str) -> CellProblem | None:
+def _name_warning(table: Table, letter: str, row_number: int, ente: str,
+                  match: Match | None = None) -> CellProblem | None:
     """A warning when ``ente`` is not a known Comune or Unione (or only a truncated name)."""
-    match = match_entity(ente)
+    match = match if match is not None else match_entity(ente)
     if match.warning is None or match.status not in ("unknown", "truncated"):
         return None
     return _problem("warning", match.warning.code, table, letter, row_number,
@@ -243,7 +278,8 @@ def _prepare_responses(table: Table, questionnaire: Questionnaire,
     for qid, by_option in columns.options.items():
         where[qid] = letters[min(by_option.values())]
     records: list[dict[str, object]] = []
-    answers: list[dict[str, object]] = []
+    answers: list[tuple[object, ...]] = []
+    survey = load_survey(DEFAULT_SURVEY)
     if columns.entity is not None:
         entity_letter = letters[columns.entity]
         claims = _Claims(table, entity_letter)
@@ -286,14 +322,14 @@ def _prepare_responses(table: Table, questionnaire: Questionnaire,
             records.append(record)
             for qid, answer in scored.answers.items():
                 if answer.answered:
-                    text = "; ".join(answer.labels) if answer.options else f"{answer.number:g}"
-                    answers.append({ENTE: ente, "question_id": qid, "answer": text})
+                    answers.append(_typed_row(survey, ente, qid, answer, raw.get(qid),
+                                              table.sheet, where.get(qid), row_number))
     keys = [c.key for c in load_criteria()]
     matrix = pd.DataFrame.from_records(records, columns=[ENTE, *keys, ENTITY_ID, ISTAT_CODE])
     matrix[keys] = matrix[keys].fillna(0.0)
     # the same name twice keeps its last row (the warning says so)
     matrix = matrix.drop_duplicates(ENTITY_ID, keep="last").reset_index(drop=True)
-    answer_frame = pd.DataFrame.from_records(answers, columns=[ENTE, "question_id", "answer"])
+    answer_frame = pd.DataFrame.from_records(answers, columns=list(ANSWER_FRAME))
     answer_frame = answer_frame[answer_frame[ENTE].isin(matrix[ENTE])]
     last_rows = answer_frame.drop_duplicates([ENTE, "question_id"], keep="last")
     if not records and not any(p.severity == "error" for p in problems):
@@ -303,6 +339,181 @@ def _prepare_responses(table: Table, questionnaire: Questionnaire,
         headers=list(table.headers), columns={}, matrix=matrix, answers=last_rows,
         problems=problems, ignored=ignored,
     )
+
+
+@cache
+def territory_matcher(territory_id: str) -> Matcher:
+    """Names matched against a territory's Comuni (and Unioni): the shipped Torino one
+    (with its known variants) or one built from ``data/territories/<id>``."""
+    if territory_id == "torino":
+        from metrodigital.territory import load_territory as load_torino
+
+        return load_torino()
+    from metrodigital.territories import load_territory
+
+    data = load_territory(territory_id)
+    comuni = tuple(
+        Comune(istat_code=str(row.codice_istat), name=str(row.comune),
+               populations=((data.population_year, int(row.popolazione)),),
+               zona_omogenea=None if pd.isna(row.zona_omogenea) else int(row.zona_omogenea),
+               zona_omogenea_nome=str(row.zona_omogenea_nome or ""),
+               zona_fonte=str(row.zona_fonte or ""))
+        for row in data.comuni.fillna({"zona_omogenea_nome": "", "zona_fonte": ""})
+        .itertuples(index=False))
+    by_code = {comune.istat_code: comune for comune in comuni}
+    unioni = tuple(MatcherUnione(name=u.name, members=tuple(by_code[c] for c in u.istat_codes))
+                   for u in data.unioni)
+    return Matcher(comuni, unioni, {})
+
+
+def match_in(survey: Survey, name: str) -> Match:
+    """``name`` matched against the survey's territory."""
+    if survey.territory == "torino":
+        return match_entity(name)
+    return territory_matcher(survey.territory).match(name)
+
+
+def _survey_mapped_headers(table: Table, survey: Survey,
+                           mapping: Mapping[str, str]) -> list[str]:
+    """The headers with the user's answers for unrecognised columns applied (see
+    ``_mapped_headers``), for a survey's question codes."""
+    codes = {q.code for q in survey.questions}
+    chosen = {normalise_text(header): target for header, target in mapping.items()}
+    headers = []
+    for header in table.headers:
+        target = chosen.get(normalise_text(header))
+        if target is None:
+            headers.append(header)
+        elif target in codes:
+            headers.append(target)
+        elif target == ENTE:
+            headers.append((survey.entity_aliases or (survey.entity_code,))[0])
+        else:
+            headers.append("")
+    return headers
+
+
+def _column_problems(table: Table, columns: SurveyColumns) -> list[CellProblem]:
+    problems = []
+    for column_problem in columns.problems:
+        cell = table.letters[column_problem.columns[0]] if column_problem.columns else None
+        code = column_problem.code
+        params: dict[str, object] = {"question": column_problem.question, "columns": QuotedNames(
+            table.headers[i] for i in column_problem.columns)}
+        problems.append(CellProblem(
+            severity=column_problem.severity, code=code, sheet=table.sheet,
+            cell=f"{cell}{table.header_row}" if cell else None, params=params))
+    return problems
+
+
+def _prepare_survey_responses(table: Table, survey: Survey, renames: Mapping[str, str],
+                              mapping: Mapping[str, str], filename: str = "") -> Preview:
+    """One row per respondent, a column per question of ``survey``: every answer typed
+    and checked cell by cell, every respondent matched to the survey's territory. No
+    points: the survey has no matrix."""
+    columns = match_survey_columns(survey, _survey_mapped_headers(table, survey, mapping))
+    letters = table.letters
+    skipped = {normalise_text(h) for h, target in mapping.items() if target == ""}
+    used = {letters[i] for i in range(len(letters)) if i not in set(columns.unmatched)}
+    problems: list[CellProblem] = _in_used_columns(table.problems, used)
+    problems += _column_problems(table, columns)
+    ignored = [(letters[i], table.headers[i]) for i in columns.unmatched
+               if table.headers[i].strip() and normalise_text(table.headers[i]) not in skipped]
+    records: list[dict[str, object]] = []
+    answers: list[tuple[object, ...]] = []
+    if columns.entity is not None:
+        entity_letter = letters[columns.entity]
+        claims = _Claims(table, entity_letter)
+        for row_number, values in table.rows:
+            raw_name = values[columns.entity] if columns.entity < len(values) else None
+            written = str(raw_name or "").strip()
+            ente = renames.get(written, written)
+            if not ente:
+                if any(v not in (None, "") for v in values):
+                    problems.append(_problem("error", "ingest.missing_entity", table,
+                                             entity_letter, row_number))
+                continue
+            match = match_in(survey, ente)
+            warning = _name_warning(table, entity_letter, row_number, ente, match)
+            if warning is not None:
+                problems.append(warning)
+            entity_id, codes, claimed = claims.claim(ente, written, row_number, match)
+            if claimed is not None:
+                problems.append(claimed)
+            records.append({ENTE: ente, ENTITY_ID: entity_id, ISTAT_CODE: codes})
+            for answer, index in row_answers(survey, columns, values):
+                cell = f"{letters[index]}{row_number}"
+                for answer_problem in answer.problems:
+                    problems.append(CellProblem(
+                        severity=answer_problem.severity, code=answer_problem.code,
+                        sheet=table.sheet, cell=cell, params=answer_problem.params))
+                if not answer.answered:
+                    continue
+                question = survey.question(answer.question)
+                answers.append((ente, answer.question, answer.shown(question), answer.question,
+                                answer.raw, answer.option, answer.options, answer.number,
+                                answer.text, sheet_reference(table.sheet, cell),
+                                answer.personal))
+    matrix = pd.DataFrame.from_records(records, columns=[ENTE, ENTITY_ID, ISTAT_CODE])
+    matrix = matrix.drop_duplicates(ENTITY_ID, keep="last").reset_index(drop=True)
+    frame = pd.DataFrame.from_records(answers, columns=list(ANSWER_FRAME))
+    frame = frame[frame[ENTE].isin(matrix[ENTE])]
+    frame = frame.drop_duplicates([ENTE, "question"], keep="last").reset_index(drop=True)
+    if not records and not any(p.severity == "error" for p in problems):
+        problems.append(_problem("error", "ingest.no_rows", table, None, None))
+    return Preview(
+        filename=filename, sha256="", format="responses", sheet=table.sheet,
+        header_row=table.header_row, headers=list(table.headers), columns={}, matrix=matrix,
+        answers=frame, problems=problems, ignored=ignored, survey_id=survey.id,
+    )
+
+
+def survey_hint(survey: Survey) -> Callable[[list[str]], int]:
+    """How well a row of normalised cells reads as the header of a responses file of
+    ``survey``: the number of columns recognised."""
+    def hint(cells: list[str]) -> int:
+        return match_survey_columns(survey, cells).recognised
+
+    return hint
+
+
+def likely_survey(tables: Sequence[Table], chosen: str) -> str | None:
+    """Another survey whose questions the file's header matches clearly better than the
+    chosen survey's (the file looks like that survey's), or None."""
+    scores: dict[str, int] = {}
+    for sid in survey_ids():
+        survey = load_survey(sid)
+        hint = survey_hint(survey)
+        scores[sid] = max((hint([normalise_text(h) for h in t.headers]) for t in tables),
+                          default=0)
+    if chosen == DEFAULT_SURVEY:  # a matrix file of the default survey counts as its own
+        aliases = matrix_aliases()
+        scores[chosen] = max(scores.get(chosen, 0), max(
+            (sum(1 for h in t.headers if normalise_text(h) in aliases) for t in tables),
+            default=0))
+    best = max(scores, key=lambda sid: scores[sid], default=None)
+    own = scores.get(chosen, 0)
+    if best is None or best == chosen or scores[best] < 3 or scores[best] <= 2 * own:
+        return None
+    return best
+
+
+def _typed_row(survey: Survey, ente: str, qid: str, answer: Answer, value: object,
+               sheet: str | None, letter: str | None, row_number: int) -> tuple[object, ...]:
+    """One scored answer of the default survey as a row of ``Preview.answers``: as the
+    file named it (``question_id``, the answer as understood) and typed."""
+    text = "; ".join(answer.labels) if answer.options else f"{answer.number:g}"
+    question = survey.question(qid)
+    keys = []
+    for option in answer.options:
+        found = question.find_option(option.label)
+        keys.append(found.key if found is not None else option.label)
+    option_code = keys[0] if keys and question.type != "multiple" else None
+    options = tuple(keys) if question.type == "multiple" else None
+    raw = "" if is_blank(value) else display(value)
+    cell = sheet_reference(sheet, f"{letter}{row_number}") if letter else None
+    return (ente, qid, text, question.code, raw, option_code, options,
+            answer.number if not answer.options else None, None, cell, question.personal)
 
 
 def _hints(fmt: str) -> tuple[Callable[[list[str]], int], Callable[[list[str]], int],
@@ -329,12 +540,27 @@ def _hints(fmt: str) -> tuple[Callable[[list[str]], int], Callable[[list[str]], 
     return hint, responses_hint, best_hint
 
 
+def _header_hint(fmt: str, survey: Survey) -> Callable[[list[str]], int]:
+    """The header row's hint: the default survey's as always; for another survey, the
+    best of every survey's, so that a file of the wrong survey is still read from its
+    header row (and recognised as that survey's)."""
+    if survey.id == DEFAULT_SURVEY:
+        return _hints(fmt)[2]
+    hints = [_hints("auto")[2], *(survey_hint(load_survey(sid)) for sid in survey_ids())]
+
+    def hint(cells: list[str]) -> int:
+        return max(h(cells) for h in hints)
+
+    return hint
+
+
 def read_tables(data: bytes, filename: str,
-                fmt: Literal["auto", "matrix", "responses"] = "auto") -> list[Table]:
+                fmt: Literal["auto", "matrix", "responses"] = "auto",
+                survey: str = DEFAULT_SURVEY) -> list[Table]:
     """The sheets of an uploaded file, each below its header row (what ``prepare`` reads
     first; a caller that asks the user questions about the file reads it once and passes
     the tables to every ``prepare``). Raises ``workbook.FileRejected``."""
-    return read_workbook(data, filename, header_hint=_hints(fmt)[2])
+    return read_workbook(data, filename, header_hint=_header_hint(fmt, load_survey(survey)))
 
 
 def prepare(
@@ -347,6 +573,7 @@ def prepare(
     remembered: Callable[[str], Mapping[str, str]] | None = None,
     renames: Mapping[str, str] | None = None,
     tables: Sequence[Table] | None = None,
+    survey: str = DEFAULT_SURVEY,
 ) -> Preview:
     """Read and check an uploaded file; raises ``workbook.FileRejected`` if unreadable.
 
@@ -357,7 +584,14 @@ def prepare(
     ``renames`` maps an entity name as written in the file to the official name
     the user picked for it. ``tables`` are the file's sheets as :func:`read_tables`
     returned them for ``data``, to skip reading the file again.
+    ``survey`` is the survey the file answers: a survey without a matrix reads
+    responses only, typed through its definition; a file whose header is clearly
+    another survey's is an error that names that survey.
     """
+    definition = load_survey(survey)
+    if survey != DEFAULT_SURVEY:
+        return _prepare_for_survey(data, filename, definition, mapping=mapping, sheet=sheet,
+                                   remembered=remembered, renames=renames, tables=tables)
     aliases = matrix_aliases()
     questionnaire = default_questionnaire()
     hint, responses_hint, best_hint = _hints(fmt)
@@ -381,6 +615,36 @@ def prepare(
     preview.filename = filename
     preview.sha256 = hashlib.sha256(data).hexdigest()
     preview.sheets = [t.sheet or "" for t in tables]
+    _other_survey(preview, tables, survey)
+    return preview
+
+
+def _other_survey(preview: Preview, tables: Sequence[Table], survey: str) -> None:
+    """An error when the file looks like another survey's."""
+    other = likely_survey(tables, survey)
+    if other is not None:
+        preview.problems.insert(0, CellProblem("error", "ingest.other_survey", preview.sheet,
+                                               None, {
+            "survey": load_survey(survey).title, "other": load_survey(other).title,
+            "other_id": other}))
+
+
+def _prepare_for_survey(data: bytes, filename: str, survey: Survey, *,
+                        mapping: Mapping[str, str] | None, sheet: str | None,
+                        remembered: Callable[[str], Mapping[str, str]] | None,
+                        renames: Mapping[str, str] | None,
+                        tables: Sequence[Table] | None) -> Preview:
+    """``prepare`` for a survey other than the default one: a responses file."""
+    hint = survey_hint(survey)
+    if tables is None:
+        tables = read_workbook(data, filename, header_hint=_header_hint("auto", survey))
+    table = _choose_table(tables, hint, sheet)
+    chosen = dict(remembered(layout_signature(table.headers))) if remembered else {}
+    chosen.update(mapping or {})
+    preview = _prepare_survey_responses(table, survey, renames or {}, chosen, filename)
+    preview.sha256 = hashlib.sha256(data).hexdigest()
+    preview.sheets = [t.sheet or "" for t in tables]
+    _other_survey(preview, tables, survey.id)
     return preview
 
 
@@ -559,10 +823,11 @@ def publish(
         raise ImportBlocked("ingest.bad_wave_name")
     if store.has_wave(slugify(name)):
         raise ImportBlocked("ingest.wave_exists")
-    return store.publish_matrix_wave(
-        name=name.strip(), matrix=preview.matrix, survey_date=survey_date,
+    return store.publish_wave(
+        name=name.strip(), entities=preview.matrix, survey_date=survey_date,
         source_file=preview.filename, sha256=preview.sha256, uploaded_by=actor.name(auth),
-        answers=preview.answers,
+        answers=preview.answers, survey_id=preview.survey_id,
+        reference_weights=preview.weights, points=preview.has_matrix,
     )
 
 
@@ -577,7 +842,7 @@ def preview_selection(preview: Preview, weights: Mapping[str, float], top: int):
     from metrodigital.ranking import evaluate  # here: ranking imports nothing from ingest
     from metrodigital.scenario import Scenario
 
-    with Store(":memory:") as scratch:
+    with Store(":memory:", examples=False) as scratch:
         wave = scratch.publish_matrix_wave(
             name="anteprima", matrix=preview.matrix, survey_date=None,
             source_file=preview.filename, sha256=preview.sha256, uploaded_by="preview",

@@ -869,15 +869,29 @@ def _header_keys(header: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((plain, key, stripped, stripped.rstrip("?"))))
 
 
-def match_columns(questionnaire: Questionnaire, headers: Sequence[object]) -> ColumnMap:
-    """Which column holds which question (by text, code, id or alias), tolerantly."""
+_HEADER_INDEXES: dict[int, tuple[Questionnaire, dict[str, Question], frozenset[str]]] = {}
+
+
+def _header_indexes(questionnaire: Questionnaire) -> tuple[dict[str, Question], frozenset[str]]:
+    """The questionnaire's headings indexed once (keyed by identity, as options are)."""
+    known = _HEADER_INDEXES.get(id(questionnaire))
+    if known is not None and known[0] is questionnaire:
+        return known[1], known[2]
     by_header: dict[str, Question] = {}
     for question in questionnaire.questions:
         for header in question.headers():
             if header:
                 for key in _header_keys(header):
                     by_header.setdefault(key, question)
-    entity_keys = {k for alias in questionnaire.entity_aliases for k in _header_keys(alias)}
+    entity_keys = frozenset(k for alias in questionnaire.entity_aliases
+                            for k in _header_keys(alias))
+    _HEADER_INDEXES[id(questionnaire)] = (questionnaire, by_header, entity_keys)
+    return by_header, entity_keys
+
+
+def match_columns(questionnaire: Questionnaire, headers: Sequence[object]) -> ColumnMap:
+    """Which column holds which question (by text, code, id or alias), tolerantly."""
+    by_header, entity_keys = _header_indexes(questionnaire)
     entity: int | None = None
     found: dict[str, list[int]] = {}
     options: dict[str, dict[str, int]] = {}

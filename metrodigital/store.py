@@ -120,6 +120,14 @@ class Wave:
     survey_id: str = DEFAULT_SURVEY
     # the survey's reference weight of each criterion when the wave was published
     reference_weights: dict[str, float] = field(default_factory=dict, hash=False)
+    is_example: bool = False  # synthetic example data, published on a fresh database
+
+    def label(self, lang: str = DEFAULT_LANG) -> str:
+        """The wave's name as shown wherever a wave is named: an example says it is
+        synthetic ("… (dati sintetici di esempio)"). Text from a user: render it plain."""
+        if self.is_example:
+            return t("answers.example_wave", lang, name=self.name)
+        return self.name
 
 
 def survey_weights(survey_id: str) -> dict[str, float]:
@@ -161,6 +169,146 @@ def _migrate_v3(cur: duckdb.DuckDBPyConnection) -> None:
     if codes:
         cur.executemany("UPDATE entities SET istat_code = ? WHERE name = ? AND istat_code IS NULL",
                         [[code, name] for name, code in codes.items()])
+
+
+# The typed columns of an answer (schema v4), in the order ``answers`` has them after
+# ``wave_id, entity_id, question_id, answer``; see ``metrodigital.surveys.responses``.
+ANSWER_COLUMNS = ("question", "raw", "option_code", "options", "number", "text",
+                  "source_file", "source_cell", "personal")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A synthetic example published on a fresh database (``data/examples``)."""
+
+    key: str  # its row in ``seeded``
+    survey_id: str
+    file: str
+    name: str
+    survey_date: date | None
+
+
+# What ``_seed`` publishes once on a fresh database (a row in ``seeded`` each, kept when
+# an editor deletes the wave, so that it is not published again on the next start).
+EXAMPLES = (
+    Example("example:metrodigital-2022", DEFAULT_SURVEY, "risposte_sintetiche_2023.xlsx",
+            "METRODIGITAL 2023 – risposte", SEED_WAVE_DATE),
+    Example("example:ponmetro-milano-2017", "ponmetro-milano-2017",
+            "risposte_sintetiche_milano_2017.xlsx", "PON Metro Milano 2017",
+            date(2017, 11, 30)),
+)
+EXAMPLES_SEEDED = tuple(example.key for example in EXAMPLES)
+EXAMPLE_SOURCE = "dati sintetici di esempio (data/examples)"
+
+
+def _migrate_v4(cur: duckdb.DuckDBPyConnection) -> None:
+    """Schema v4: answers stored typed, with the cell they came from; waves flagged as
+    synthetic examples; what the first start published, remembered.
+
+    ``answers`` keeps ``question_id`` (as the file named the question) and ``answer``
+    (the answer as understood) and gains ``question`` (the survey's question code),
+    ``raw`` (the cell as written), ``option_code`` (single, band, yes/no: the chosen
+    option's key), ``options`` (multiple: the chosen options' keys, a list),
+    ``number`` (number, rating), ``text`` (free text), ``source_file`` and
+    ``source_cell`` (``Foglio!D7``; unknown for answers stored before v4) and
+    ``personal``. The answers already there are typed through their wave's survey.
+    A database that already has waves is not given the examples (they are marked as
+    seeded): an office's data stays as it was.
+    """
+    from metrodigital.surveys.responses import parse_cell
+
+    for column, kind in (("question", "VARCHAR"), ("raw", "VARCHAR"),
+                         ("option_code", "VARCHAR"), ("options", "VARCHAR[]"),
+                         ("number", "DOUBLE"), ("text", "VARCHAR"),
+                         ("source_file", "VARCHAR"), ("source_cell", "VARCHAR"),
+                         ("personal", "BOOLEAN DEFAULT FALSE")):
+        cur.execute(f"ALTER TABLE answers ADD COLUMN {column} {kind}")
+    cur.execute("ALTER TABLE waves ADD COLUMN is_example BOOLEAN DEFAULT FALSE")
+    cur.execute("UPDATE waves SET is_example = FALSE WHERE is_example IS NULL")
+    cur.execute("CREATE TABLE seeded (key VARCHAR PRIMARY KEY, seeded_at TIMESTAMP NOT NULL)")
+    rows = cur.execute(
+        "SELECT a.wave_id, a.entity_id, a.question_id, a.answer, w.survey_id "
+        "FROM answers AS a JOIN waves AS w USING (wave_id)").fetchall()
+    typed = []
+    for wave_id, entity_id, question_id, answer, survey_id in rows:
+        try:
+            question = load_survey(str(survey_id)).question(str(question_id))
+        except KeyError:
+            typed.append([str(question_id), answer, None, None, None, None, False,
+                          wave_id, entity_id, question_id])
+            continue
+        parsed = parse_cell(question, answer)
+        typed.append([question.code, answer, parsed.option,
+                      list(parsed.options) if parsed.options is not None else None,
+                      parsed.number, parsed.text, question.personal,
+                      wave_id, entity_id, question_id])
+    if typed:
+        cur.executemany(
+            "UPDATE answers SET question = ?, raw = ?, option_code = ?, options = ?, "
+            "number = ?, text = ?, personal = ? "
+            "WHERE wave_id = ? AND entity_id = ? AND question_id = ?", typed)
+    waves = cur.execute("SELECT count(*) FROM waves").fetchone()
+    if waves and waves[0]:
+        cur.executemany("INSERT INTO seeded VALUES (?, current_timestamp)",
+                        [[key] for key in EXAMPLES_SEEDED])
+
+
+def _typed_answers(answers: pd.DataFrame, id_of: Mapping[str, str], survey_id: str,
+                   source_file: str) -> pd.DataFrame:
+    """The rows to insert into ``answers``: typed as given, or typed here through the
+    survey's definition (answers given as ``ente, question_id, answer`` only). Rows of
+    names not among the wave's entities are dropped; ``options`` travels as text joined
+    by U+001F (DuckDB splits it back into a list)."""
+    from metrodigital.surveys.responses import parse_cell
+
+    frame = answers.assign(entity_id=answers["ente"].astype(str).map(id_of))
+    frame = frame[frame["entity_id"].notna()].reset_index(drop=True)
+    if "question" not in frame.columns:
+        survey = load_survey(survey_id)
+        typed: list[dict[str, object]] = []
+        for question_id, answer in zip(frame["question_id"], frame["answer"], strict=True):
+            try:
+                question = survey.question(str(question_id))
+            except KeyError:
+                typed.append({"question": str(question_id), "raw": answer})
+                continue
+            parsed = parse_cell(question, answer)
+            typed.append({"question": question.code, "raw": None if answer is None
+                          else str(answer), "option_code": parsed.option,
+                          "options": parsed.options, "number": parsed.number,
+                          "text": parsed.text, "personal": question.personal})
+        extra = pd.DataFrame.from_records(typed, columns=[
+            "question", "raw", "option_code", "options", "number", "text", "personal"])
+        frame = pd.concat([frame, extra], axis=1)
+    empty = [None] * len(frame)
+    out = pd.DataFrame({
+        "entity_id": frame["entity_id"].astype(str),
+        "question_id": frame["question_id"].astype(str),
+        "answer": [None if _missing(v) else str(v) for v in frame["answer"]],
+        "question": frame["question"].astype(str),
+        "raw": [None if _missing(v) else str(v) for v in frame["raw"]],
+    })
+    out["option_code"] = [None if _missing(v) else str(v)
+                          for v in frame.get("option_code", empty)]
+    out["options"] = [None if _missing(v) else chr(31).join(str(x) for x in v)
+                      for v in frame.get("options", empty)]
+    out["number"] = pd.Series([None if _missing(v) else float(v)
+                               for v in frame.get("number", empty)], dtype="float64")
+    out["text"] = [None if _missing(v) else str(v) for v in frame.get("text", empty)]
+    out["source_file"] = source_file
+    out["source_cell"] = [None if _missing(v) else str(v)
+                          for v in frame.get("source_cell", empty)]
+    out["personal"] = pd.Series([False if _missing(v) else bool(v)
+                                 for v in frame.get("personal", [False] * len(frame))],
+                                dtype=bool)
+    return out
+
+
+def _missing(value: object) -> bool:
+    """A cell with nothing in it (None, NaN, pandas' NA); a list is never missing."""
+    if isinstance(value, list | tuple):
+        return False
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 # Each migration is applied once, in order, inside a transaction; the
@@ -245,6 +393,7 @@ _MIGRATIONS: tuple[str | Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     );
     """,
     _migrate_v3,
+    _migrate_v4,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -294,7 +443,8 @@ _RANK_QUERIES = {
 class Store:
     """The app's database: waves of section points, entities, criteria, scenarios."""
 
-    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path = ":memory:", *, read_only: bool = False,
+                 examples: bool = True) -> None:
         """Open (and on first use create and seed) the database at ``path``.
 
         A location the app may not write (a read-only folder or file) opens the
@@ -306,6 +456,8 @@ class Store:
         """
         self.path = str(path)
         self.read_only = read_only
+        # publish the synthetic examples on a fresh database (a scratch store does not)
+        self.examples = examples
         self.fallback_reason: str | None = None  # why a read-only store was opened instead
         self._write_lock = threading.Lock()
         self._waves: tuple[Wave, ...] | None = None  # every write clears it
@@ -471,6 +623,32 @@ class Store:
                 is_seed=True,
                 istat_codes=matched_istat_codes(matrix["ente"].astype(str).tolist()),
             )
+        if self.examples:
+            self._seed_examples()
+
+    def _seed_examples(self) -> None:
+        """Publish each synthetic example once (``EXAMPLES``), as an upload would: a
+        wave flagged ``is_example``. Remembered in ``seeded``, so that an example an
+        editor deleted is not published again on the next start."""
+        cur = self.cursor()
+        done = {str(row[0]) for row in cur.execute("SELECT key FROM seeded").fetchall()}
+        for example in EXAMPLES:
+            if example.key in done:
+                continue
+            # here: ingest imports the store
+            from metrodigital.ingest import prepare
+
+            path = DATA_DIR / "examples" / example.file
+            data = path.read_bytes()
+            preview = prepare(data, path.name, survey=example.survey_id)
+            with contextlib.suppress(StoreError):  # a wave of that name is there: keep it
+                self.publish_wave(
+                    name=example.name, entities=preview.matrix, survey_date=example.survey_date,
+                    source_file=path.name, sha256=preview.sha256, uploaded_by=EXAMPLE_SOURCE,
+                    survey_id=example.survey_id, answers=preview.answers, is_example=True,
+                    points=preview.has_matrix)
+            self._transaction(lambda c, key=example.key: c.execute(
+                "INSERT OR IGNORE INTO seeded VALUES (?, current_timestamp)", [key]))
 
     @staticmethod
     def _insert_criteria(cur: duckdb.DuckDBPyConnection) -> None:
@@ -508,11 +686,18 @@ class Store:
         columns = ("wave_id, slug, name, survey_date, source_file, sha256, n_rows, "
                    "uploaded_at, uploaded_by, is_seed")
         order = "ORDER BY survey_date DESC NULLS LAST, uploaded_at DESC"
+        if self.schema_version() >= 4:  # examples after the waves of real data
+            order = ("ORDER BY coalesce(is_example, FALSE), survey_date DESC NULLS LAST, "
+                     "uploaded_at DESC")
         if self.schema_version() < 3:  # an older database opened read-only
             rows = cur.execute(f"SELECT {columns} FROM waves {order}").fetchall()
             weights = survey_weights(DEFAULT_SURVEY)
             return tuple(Wave(*row, reference_weights=dict(weights)) for row in rows)
-        rows = cur.execute(f"SELECT {columns}, survey_id FROM waves {order}").fetchall()
+        if self.schema_version() < 4:
+            rows = cur.execute(f"SELECT {columns}, survey_id FROM waves {order}").fetchall()
+        else:
+            rows = cur.execute(f"SELECT {columns}, survey_id, coalesce(is_example, FALSE) "
+                               f"FROM waves {order}").fetchall()
         by_wave: dict[int, dict[str, float]] = {}
         for wave_id, criterion, weight in cur.execute(
             "SELECT ww.wave_id, ww.criterion, ww.weight FROM wave_weights AS ww "
@@ -520,7 +705,8 @@ class Store:
             "ORDER BY ww.wave_id, c.position NULLS LAST, ww.criterion"
         ).fetchall():
             by_wave.setdefault(int(wave_id), {})[str(criterion)] = float(weight)
-        return tuple(Wave(*row, reference_weights=by_wave.get(int(row[0]), {}))
+        return tuple(Wave(*row[:11], reference_weights=by_wave.get(int(row[0]), {}),
+                          is_example=bool(row[11]) if len(row) > 11 else False)
                      for row in rows)
 
     def wave(self, slug: str) -> Wave:
@@ -543,25 +729,58 @@ class Store:
         istat_codes: Mapping[str, str] | None = None,
         survey_id: str = DEFAULT_SURVEY,
         reference_weights: Mapping[str, float] | None = None,
+        is_example: bool = False,
     ) -> Wave:
-        """Store a matrix (``ente`` + one column per criterion) as a new wave, atomically.
+        """Store a matrix (``ente`` + one column per criterion) as a new wave, atomically:
+        :meth:`publish_wave` with the survey's points."""
+        return self.publish_wave(
+            name=name, entities=matrix, survey_date=survey_date, source_file=source_file,
+            sha256=sha256, uploaded_by=uploaded_by, is_seed=is_seed, answers=answers,
+            istat_codes=istat_codes, survey_id=survey_id, reference_weights=reference_weights,
+            is_example=is_example, points=True)
 
-        The matrix may carry ``entity_id`` (else it comes from ``entity_id_for(ente)``)
-        and ``istat_code`` columns. ``answers`` (``ente, question_id, answer``) keeps
-        the raw answers of a responses file; ``istat_codes`` maps an ``ente`` to its
-        ISTAT code. The wave belongs to ``survey_id`` and keeps ``reference_weights``
-        (by criterion key; default: that survey's reference weights). Either
-        everything lands or nothing does; two rows with one
-        entity identifier, or a name already taken (also by someone publishing at
-        the same moment), raise a :class:`StoreError` before anything is written.
+    def publish_wave(
+        self,
+        *,
+        name: str,
+        entities: pd.DataFrame,
+        survey_date: date | None,
+        source_file: str,
+        sha256: str,
+        uploaded_by: str,
+        survey_id: str = DEFAULT_SURVEY,
+        answers: pd.DataFrame | None = None,
+        is_seed: bool = False,
+        is_example: bool = False,
+        istat_codes: Mapping[str, str] | None = None,
+        reference_weights: Mapping[str, float] | None = None,
+        points: bool | None = None,
+    ) -> Wave:
+        """Store a wave of ``survey_id`` atomically: its respondents, their answers and,
+        for a survey with a matrix, their points.
+
+        ``entities`` has one row per respondent: ``ente`` (the name as answered), and
+        optionally ``entity_id`` (else ``entity_id_for(ente)``), ``istat_code`` and, when
+        ``points`` (default: the survey has a matrix), one column per criterion key.
+        ``answers`` has ``ente, question_id, answer`` and optionally the typed columns
+        (``ANSWER_COLUMNS``, as ``ingest`` and ``metrodigital.surveys.responses`` make
+        them; ``options`` a list or tuple); without them each answer is typed through the
+        survey definition. ``istat_codes`` maps an ``ente`` to its ISTAT code. The wave
+        keeps ``reference_weights`` (by criterion key; default: the survey's). Either
+        everything lands or nothing does; two rows with one entity identifier, or a
+        name already taken (also by someone publishing at the same moment), raise a
+        :class:`StoreError` before anything is written.
         """
-        keys = [c.key for c in load_criteria()]
+        survey = load_survey(survey_id)
+        with_points = survey.has_matrix if points is None else points
+        keys = [c.key for c in load_criteria()] if survey_id == DEFAULT_SURVEY else [
+            c.key for c in survey.criteria]
         slug = slugify(name)
         if not slug:
             raise StoreError("store.empty_wave_name")
-        names = matrix["ente"].astype(str)
-        if "entity_id" in matrix.columns:
-            ids = matrix["entity_id"].astype(str)
+        names = entities["ente"].astype(str)
+        if "entity_id" in entities.columns:
+            ids = entities["entity_id"].astype(str)
         else:
             ids = names.map(entity_id_for)
         duplicated = ids[ids.duplicated(keep=False)]
@@ -571,13 +790,15 @@ class Store:
             raise StoreError("store.duplicate_entity", entity=first,
                              names=QuotedNames(both[:5]))
         codes = dict(istat_codes or {})
-        if "istat_code" in matrix.columns:
-            codes.update({n: c for n, c in zip(names, matrix["istat_code"], strict=True)
+        if "istat_code" in entities.columns:
+            codes.update({n: c for n, c in zip(names, entities["istat_code"], strict=True)
                           if isinstance(c, str) and c})
         id_of = dict(zip(names, ids, strict=True))
         weights = {str(k): float(v) for k, v in (
             reference_weights if reference_weights is not None
-            else survey_weights(survey_id)).items()}
+            else survey.reference_weights).items()} if with_points else {}
+        typed = (_typed_answers(answers, id_of, survey_id, source_file)
+                 if answers is not None and len(answers) else None)
 
         def work(cur: duckdb.DuckDBPyConnection) -> int:
             # checked inside the transaction, under the write lock: two editors publishing
@@ -588,10 +809,10 @@ class Store:
                 raise StoreError("store.wave_exists", name=taken[0])
             row = cur.execute(
                 "INSERT INTO waves (slug, name, survey_date, source_file, sha256, n_rows, "
-                "uploaded_at, uploaded_by, is_seed, survey_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?) RETURNING wave_id",
-                [slug, name, survey_date, source_file, sha256, len(matrix), uploaded_by, is_seed,
-                 survey_id],
+                "uploaded_at, uploaded_by, is_seed, survey_id, is_example) "
+                "VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?) RETURNING wave_id",
+                [slug, name, survey_date, source_file, sha256, len(entities), uploaded_by,
+                 is_seed, survey_id, is_example],
             ).fetchone()
             assert row is not None
             wave_id = int(row[0])
@@ -618,27 +839,31 @@ class Store:
                 "SELECT wave_id, entity_id, name, source_row FROM new_entities"
             )
             cur.unregister("new_entities")
-            frame = pd.DataFrame({"entity_id": ids.to_numpy(),
-                                  **{k: matrix[k].to_numpy() for k in keys}})
-            long = frame.melt(
-                id_vars=["entity_id"], value_vars=keys, var_name="criterion_key",
-                value_name="points",
-            )
-            long.insert(0, "wave_id", wave_id)
-            cur.register("new_points", long)
-            cur.execute(
-                "INSERT INTO points SELECT wave_id, entity_id, criterion_key, points "
-                "FROM new_points"
-            )
-            cur.unregister("new_points")
-            if answers is not None and len(answers):
-                raw = answers.assign(entity_id=answers["ente"].astype(str).map(id_of))
-                raw = raw[raw["entity_id"].notna()]
-                raw.insert(0, "wave_id", wave_id)
-                cur.register("new_answers", raw)
+            if with_points:
+                frame = pd.DataFrame({"entity_id": ids.to_numpy(),
+                                      **{k: entities[k].to_numpy() for k in keys}})
+                long = frame.melt(
+                    id_vars=["entity_id"], value_vars=keys, var_name="criterion_key",
+                    value_name="points",
+                )
+                long.insert(0, "wave_id", wave_id)
+                cur.register("new_points", long)
                 cur.execute(
-                    "INSERT INTO answers SELECT wave_id, entity_id, question_id, "
-                    "CAST(answer AS VARCHAR) FROM new_answers"
+                    "INSERT INTO points SELECT wave_id, entity_id, criterion_key, points "
+                    "FROM new_points"
+                )
+                cur.unregister("new_points")
+            if typed is not None and len(typed):
+                typed.insert(0, "wave_id", wave_id)
+                cur.register("new_answers", typed)
+                cur.execute(
+                    "INSERT INTO answers (wave_id, entity_id, question_id, answer, question, "
+                    "raw, option_code, options, number, text, source_file, source_cell, "
+                    "personal) "
+                    "SELECT wave_id, entity_id, question_id, answer, question, raw, "
+                    "option_code, CASE WHEN options IS NULL THEN NULL WHEN options = '' "
+                    "THEN []::VARCHAR[] ELSE string_split(options, chr(31)) END, "
+                    "number, text, source_file, source_cell, personal FROM new_answers"
                 )
                 cur.unregister("new_answers")
             return wave_id
@@ -723,6 +948,36 @@ class Store:
             return {}
         return dict(rows)
 
+    # -- points of a wave (what metrodigital.scoring ranks) ------------------------
+    def points(self, slug: str, criteria: Sequence[str] | None = None) -> pd.DataFrame:
+        """A wave's points, one row per entity in the order of its file.
+
+        Columns: ``entity_id, ente`` (the name it answered with), ``source_row``,
+        ``istat_code`` (None when the territory did not match it) and one float
+        column per criterion of ``criteria`` (default: the criteria of the wave's
+        survey), in that order; a criterion without points for an entity is NaN.
+        """
+        wave = self.wave(slug)
+        keys = (list(criteria) if criteria is not None
+                else [c.key for c in load_survey(wave.survey_id).criteria])
+        # criterion keys are bound as parameters and the columns named by position
+        columns = "".join(
+            f", max(p.points) FILTER (WHERE p.criterion_key = ?) AS c{i}"
+            for i in range(len(keys)))
+        code = "e.istat_code" if self.schema_version() >= 3 else "NULL::VARCHAR"
+        frame = self.cursor().execute(
+            f"SELECT we.entity_id, we.name_in_source AS ente, we.source_row, "
+            f"{code} AS istat_code{columns} "
+            "FROM wave_entities AS we JOIN entities AS e USING (entity_id) "
+            "LEFT JOIN points AS p ON p.wave_id = we.wave_id AND p.entity_id = we.entity_id "
+            "WHERE we.wave_id = ? GROUP BY ALL ORDER BY we.source_row",
+            [*keys, wave.wave_id]).df()
+        frame.columns = ["entity_id", "ente", "source_row", "istat_code", *keys]
+        for key in keys:
+            frame[key] = frame[key].astype("float64")
+        return frame
+
+
     # -- ranking -----------------------------------------------------------------
     def ranked(
         self,
@@ -756,7 +1011,6 @@ class Store:
             )
             .fetchall()
         )
-
 
 def read_seed_matrix(path: Path) -> pd.DataFrame:
     """The shipped matrix CSV as a DataFrame (``ente`` + criteria + final score)."""

@@ -640,6 +640,12 @@ def _sheet_ref(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
 
+def sheet_reference(sheet: str | None, cell: str) -> str:
+    """Where a cell is, as Excel writes it: ``Risposte!D7``, ``'Foglio 1'!D7``; a CSV
+    (no sheet): ``D7``."""
+    return f"{_sheet_ref(sheet)}!{cell}" if sheet else cell
+
+
 def _megabytes(size: int) -> int:
     return max(1, math.ceil(size / (1024 * 1024)))
 

@@ -20,8 +20,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def store() -> Iterator[Store]:
-    """A fresh store seeded with the source's wave."""
-    seeded = Store(":memory:")
+    """A fresh store seeded with the source's wave only (no synthetic examples: the tests
+    of a fresh database's examples open ``Store()`` themselves)."""
+    seeded = Store(":memory:", examples=False)
     yield seeded
     seeded.close()
 

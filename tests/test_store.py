@@ -41,13 +41,17 @@ def test_a_new_database_is_created_seeded_and_versioned(tmp_path: Path) -> None:
     with Store(path) as store:
         assert store.schema_version() == SCHEMA_VERSION
         waves = store.waves()
-        assert [w.name for w in waves] == [SEED_WAVE_NAME]
+        # the source's wave first, then the two synthetic examples (Torino's example
+        # answers are the same 36 entities as the source's matrix)
+        assert [w.name for w in waves] == [SEED_WAVE_NAME, "METRODIGITAL 2023 – risposte",
+                                           "PON Metro Milano 2017"]
+        assert [w.is_example for w in waves] == [False, True, True]
         assert waves[0].is_seed and waves[0].n_rows == 36 and len(waves[0].sha256) == 64
-        assert counts(store) == {"waves": 1, "entities": 36, "wave_entities": 36,
-                                 "points": 36 * 8}
+        assert counts(store) == {"waves": 3, "entities": 36 + 59,
+                                 "wave_entities": 36 + 36 + 59, "points": 2 * 36 * 8}
     # reopening neither re-seeds nor re-migrates
     with Store(path) as again:
-        assert counts(again)["waves"] == 1
+        assert counts(again)["waves"] == 3
         assert again.schema_version() == SCHEMA_VERSION
 
 
@@ -201,7 +205,10 @@ def test_a_read_only_location_opens_the_database_for_viewing(
     with Store(path) as viewer:
         assert viewer.read_only
         assert viewer.fallback_reason == "store.read_only_location"
-        assert [w.slug for w in viewer.waves()] == [SEED_WAVE_SLUG]
+        # the source's wave first, then the synthetic examples a fresh database has
+        assert [(w.slug, w.is_example) for w in viewer.waves()] == [
+            (SEED_WAVE_SLUG, False), ("metrodigital-2023-risposte", True),
+            ("pon-metro-milano-2017", True)]
         assert len(viewer.ranked(SEED_WAVE_SLUG, seed_weights())) == 36
         with pytest.raises(StoreError) as caught:
             viewer.delete_wave(SEED_WAVE_SLUG)
@@ -215,7 +222,9 @@ def test_with_no_database_and_a_folder_nobody_may_write_the_source_is_served(
         tmp_path: Path) -> None:
     with Store("/proc/metrodigital/md.duckdb") as viewer:  # /proc: no folder can be made
         assert viewer.read_only
-        assert [w.slug for w in viewer.waves()] == [SEED_WAVE_SLUG]
+        assert [(w.slug, w.is_example) for w in viewer.waves()] == [
+            (SEED_WAVE_SLUG, False), ("metrodigital-2023-risposte", True),
+            ("pon-metro-milano-2017", True)]
 
 
 def test_an_immutable_database_file_opens_read_only(tmp_path: Path) -> None:

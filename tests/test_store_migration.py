@@ -33,7 +33,7 @@ V2_TABLES = {
     "entities": "SELECT entity_id, name, kind FROM entities ORDER BY entity_id",
     "wave_entities": "SELECT * FROM wave_entities ORDER BY ALL",
     "points": "SELECT * FROM points ORDER BY ALL",
-    "answers": "SELECT * FROM answers ORDER BY ALL",
+    "answers": "SELECT wave_id, entity_id, question_id, answer FROM answers ORDER BY ALL",
     "scenarios": "SELECT * FROM scenarios ORDER BY scenario_id",
     "column_mappings": "SELECT * FROM column_mappings ORDER BY ALL",
 }
@@ -72,7 +72,7 @@ def test_the_fixture_is_a_v2_database_with_two_waves_and_scenarios(
 def test_a_v2_database_migrates_to_v3_with_nothing_lost(
         v2_path: Path, before: dict[str, list[tuple]]) -> None:
     with Store(v2_path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 3
+        assert store.schema_version() == SCHEMA_VERSION == 4
         assert _contents(store.cursor()) == before
         assert {s.name: s.wave for s in saved_scenarios(store)} == {
             "Servizi al centro": SEED_WAVE_SLUG, "Solo 2024": "rilevazione-2024"}
@@ -126,7 +126,7 @@ def test_opening_twice_migrates_once(v2_path: Path, before: dict[str, list[tuple
     with Store(v2_path) as store:
         assert store.cursor().execute(
             "SELECT * FROM schema_version ORDER BY version").fetchall() == first
-        assert [row[0] for row in first] == [1, 2, 3]
+        assert [row[0] for row in first] == [1, 2, 3, 4]
         assert store.cursor().execute(
             "SELECT * FROM wave_weights ORDER BY ALL").fetchall() == weights
         assert _contents(store.cursor()) == before
@@ -176,3 +176,70 @@ def test_a_new_database_seeds_its_wave_with_survey_weights_and_istat_codes(
     assert seed.survey_id == "metrodigital-2022"
     assert list(seed.reference_weights.values()) == REFERENCE
     assert missing == (0,)
+
+
+# --------------------------------------------------------------------------- schema v4
+
+FIXTURE_V3 = Path(__file__).parent / "data" / "store_v3" / "store_v3.duckdb.gz"
+V3_TABLES = {
+    **V2_TABLES,
+    "waves": "SELECT wave_id, slug, name, survey_date, source_file, sha256, n_rows, "
+             "uploaded_at, uploaded_by, is_seed, survey_id FROM waves ORDER BY wave_id",
+    "entities": "SELECT * FROM entities ORDER BY entity_id",
+    "wave_weights": "SELECT * FROM wave_weights ORDER BY ALL",
+}
+
+
+@pytest.fixture
+def v3_path(tmp_path: Path) -> Path:
+    path = tmp_path / "metrodigital-v3.duckdb"
+    with gzip.open(FIXTURE_V3, "rb") as src, path.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return path
+
+
+def test_a_v3_database_migrates_to_v4_with_nothing_lost_and_no_examples_added(
+        v3_path: Path) -> None:
+    conn = duckdb.connect(str(v3_path), read_only=True)
+    try:
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone() == (3,)
+        before = {table: conn.execute(query).fetchall() for table, query in V3_TABLES.items()}
+    finally:
+        conn.close()
+    assert len(before["answers"]) == 828  # 36 respondents × 23 questions
+    with Store(v3_path) as store:
+        assert store.schema_version() == SCHEMA_VERSION == 4
+        cur = store.cursor()
+        assert {table: cur.execute(query).fetchall()
+                for table, query in V3_TABLES.items()} == before
+        waves = store.waves()
+        # an office's database is not given the synthetic examples
+        assert {w.slug for w in waves} == {SEED_WAVE_SLUG, "esempio-2023"}
+        assert not any(w.is_example for w in waves)
+        assert {w.slug: w.label("en") for w in waves}["esempio-2023"] == "Esempio 2023"
+        assert store.mapping("layout-3") == {"Nome ente": "ente"}
+    with Store(v3_path) as store:  # and not on the next start either
+        assert {w.slug for w in store.waves()} == {SEED_WAVE_SLUG, "esempio-2023"}
+
+
+def test_v3_answers_are_typed_through_their_survey_by_the_migration(v3_path: Path) -> None:
+    with Store(v3_path) as store:
+        rows = store.cursor().execute(
+            "SELECT entity_id, question_id, answer, question, raw, option_code, options, "
+            "number, text, source_cell, personal FROM answers").fetchall()
+    typed = {(r[0], r[1]): r for r in rows}
+    assert all(r[3] is not None and r[4] == r[2] for r in rows)  # the code; raw as stored
+    assert all(r[9] is None and r[10] is False for r in rows)  # no cell known; nothing personal
+    rivalba_21 = typed[("rivalba", "2.1")]
+    assert rivalba_21[3] == "q21" and rivalba_21[5] == "Non so"
+    assert rivalba_21[6] is None and rivalba_21[7] is None
+    unione = "unione-moncalieri-trofarello-la-loggia"
+    assert typed[(unione, "3.2")][7] == 0.0 and typed[(unione, "3.2")][5] is None
+    assert typed[(unione, "2.3")][5] == "No"
+    multiple = typed[(unione, "5.3")]
+    assert multiple[5] is None
+    assert len(multiple[6]) == 4 and all(isinstance(code, str) for code in multiple[6])
+    # every single/yes-no/band answer found its option, every number its value
+    untyped = [r for r in rows if r[5] is None and r[6] is None and r[7] is None
+               and r[8] is None]
+    assert untyped == []
