@@ -72,9 +72,16 @@ def surveys_with_catalogue() -> list[Survey]:
 
 def no_catalogue(survey: Survey, lang: Lang) -> None:
     """Say plainly that this survey proposes no services, and how to switch."""
-    others = [plain(s.title_in(lang)) for s in surveys_with_catalogue()]
+    found = surveys_with_catalogue()
+    others = [plain(s.title_in(lang)) for s in found]
     st.info(t("catalogue.page.no_catalogue", lang, survey=plain(survey.title_in(lang)),
-              others=", ".join(others) or "—"), icon=":material/category:")
+              label=t("sidebar.survey", lang), others=", ".join(others) or "—"),
+            icon=":material/category:")
+    for other in found:  # or straight there
+        query = {"survey": other.id, **({"lang": lang} if lang != "it" else {})}
+        st.page_link("pages/5_Catalogo.py", query_params=query, icon=":material/category:",
+                     label=t("catalogue.page.open_other", lang,
+                             survey=plain(other.title_in(lang))))
 
 
 def no_wave(survey: Survey, lang: Lang) -> None:
