@@ -20,6 +20,14 @@ the app's ratio to the last one is what the rest of the app costs. Usage::
     python scripts/bench_rerun.py [--presses 40] [--round 5] [--json out.json]
 
 The target is: app median ≤ 1.5 × bare median.
+
+``--before DIR`` adds the app of another checkout (e.g. a ``git worktree`` at the
+commit before a change, such as the Matrix page's map) to the same interleaved
+run, as ``app_before``; the ratio app/app_before is what the change costs (the
+map's target: ≤ 1.25)::
+
+    git worktree add --detach /tmp/before <commit-before-the-map>
+    python scripts/bench_rerun.py --before /tmp/before
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from tests.e2e.controllers import AppPage
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, PROJECT_DIR, streamlit_server
 
 WARMUP = 3  # presses per app before measuring
+CHANGE_TARGET = 1.25  # app with a change (the map) against the app before it
 
 # (numerator, denominator, what the ratio tells) of the medians, all reported
 RATIOS = (
@@ -89,6 +98,8 @@ def main() -> int:
     parser.add_argument("--presses", type=int, default=40, help="measured presses per app")
     parser.add_argument("--round", type=int, default=5, help="presses per app in a row")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--before", type=Path,
+                        help="another checkout of the project: its app is measured too")
     args = parser.parse_args()
     bare = PROJECT_DIR / "scripts" / "bare_app.py"
     apps = [
@@ -100,6 +111,9 @@ def main() -> int:
          ("--", "--chart", "--controls")),
         ("app", PROJECT_DIR / "app.py", "Servizi", "bench.duckdb", ()),
     ]
+    if args.before is not None:
+        apps.append(("app_before", args.before.resolve() / "app.py", "Servizi",
+                     "bench_before.duckdb", ()))
     timings: dict[str, list[float]] = {name: [] for name, *_ in apps}
     cold: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright, \
@@ -127,6 +141,10 @@ def main() -> int:
         report[f"ratio_{numerator}_over_{denominator}"] = round(
             medians[numerator] / medians[denominator], 2)
     report.update(target_ratio=1.5, meets_target=ratio <= 1.5)
+    if "app_before" in medians:
+        change = medians["app"] / medians["app_before"]
+        report.update(ratio_app_over_app_before=round(change, 2),
+                      meets_change_target=change <= CHANGE_TARGET)
     for name, result in results.items():
         print(f"{name:>28}: keypress→rerun median {result['median_ms']} ms "
               f"(p90 {result['p90_ms']} ms, {result['presses']} presses); "
@@ -135,6 +153,10 @@ def main() -> int:
           f"{'met' if ratio <= 1.5 else 'NOT met'}")
     for numerator, denominator, label in RATIOS[1:]:
         print(f"ratio {label}: {report[f'ratio_{numerator}_over_{denominator}']:.2f}")
+    if "app_before" in medians:
+        change = float(report["ratio_app_over_app_before"])  # type: ignore[arg-type]
+        print(f"ratio app/app before the change: {change:.2f} (target ≤ {CHANGE_TARGET}): "
+              f"{'met' if change <= CHANGE_TARGET else 'NOT met'}")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
