@@ -62,6 +62,10 @@ ENTE = "ente"
 ENTITY_ID = "entity_id"  # the store's key of the entity a row becomes
 ISTAT_CODE = "istat_code"  # the ISTAT code(s) of the Comune or Unione a name matched
 FINAL_SCORE = "punteggio_finale"  # the source's total: optional, checked, never used
+# What the first cell of a matrix file's weights row says (the source: «Peso assegnato»).
+WEIGHT_LABELS = frozenset(normalise_text(label) for label in (
+    "peso assegnato", "pesi assegnati", "peso", "pesi", "peso attribuito", "pesi attribuiti",
+    "weight", "weights", "assigned weight", "assigned weights"))
 # Header texts that name the entity column in the exports we know.
 # The columns of ``Preview.answers``: the answer as the file named and understood it, then
 # typed as the store keeps it (``metrodigital.surveys.responses``).
@@ -670,9 +674,14 @@ def _prepare_matrix(table: Table, aliases: Mapping[str, str],
             problems.append(_problem("error", "ingest.missing_column", table, None, None,
                                      column=target, header_row=header_row))
     records: list[dict[str, object]] = []
+    weights: dict[str, float] | None = None
     if ENTE in columns:
         claims = _Claims(table, columns[ENTE])
-        for row_number, values in table.rows:
+        rows = table.rows
+        if rows and normalise_text(rows[0][1][index[ENTE]]) in WEIGHT_LABELS:
+            weights = _weights_row(table, rows[0], keys, columns, index, problems)
+            rows = rows[1:]
+        for row_number, values in rows:
             record: dict[str, object] = {}
             written = str(values[index[ENTE]] or "").strip()
             ente = renames.get(written, written)
@@ -725,8 +734,37 @@ def _prepare_matrix(table: Table, aliases: Mapping[str, str],
     return Preview(
         filename="", sha256="", format="matrix", sheet=table.sheet, header_row=header_row,
         headers=list(table.headers), columns=columns, matrix=matrix, problems=problems,
-        ignored=ignored,
+        ignored=ignored, weights=weights,
     )
+
+
+def _weights_row(table: Table, row: tuple[int, list[object]], keys: Sequence[str],
+                 columns: Mapping[str, str], index: Mapping[str, int],
+                 problems: list[CellProblem]) -> dict[str, float]:
+    """The reference weights a matrix file gives in the row under its header («Peso
+    assegnato», as the source's table): one per criterion; a blank keeps the survey's
+    weight (a warning says so), a weight that is not a number ≥ 0 is an error."""
+    row_number, values = row
+    reference = load_survey(DEFAULT_SURVEY).reference_weights
+    weights: dict[str, float] = {}
+    for key in keys:
+        if key not in index:
+            weights[key] = float(reference[key])
+            continue
+        raw = values[index[key]]
+        letter = columns[key]
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            weights[key] = float(reference[key])
+            problems.append(_problem("warning", "ingest.weight_missing", table, letter,
+                                     row_number, weight=fmt_number(reference[key])))
+            continue
+        number = parse_number(raw)
+        if number is None or not math.isfinite(number) or number < 0:
+            problems.append(_problem("error", "ingest.bad_weight", table, letter, row_number,
+                                     value=str(raw)[:60]))
+            continue
+        weights[key] = number
+    return weights
 
 
 def final_score_warnings(preview: Preview, lang: str) -> list[str]:

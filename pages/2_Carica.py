@@ -7,15 +7,17 @@ import streamlit as st
 from metrodigital.display import plain
 from metrodigital.i18n import t
 from metrodigital.ingest import store_problems
-from metrodigital.paths import DATA_DIR
 from metrodigital.store import StoreError
+from metrodigital.surveys.registry import DEFAULT_SURVEY
 from metrodigital.template import build_template
 from ui.auth import editor_gate
 from ui.common import close_page, open_page
 from ui.upload import (
     ACCEPTED_TYPES,
     PUBLISH_FORM,
+    answers_preview,
     delete_section,
+    example_file,
     mapping_editor,
     name_resolver,
     prepared,
@@ -29,27 +31,30 @@ from ui.upload import (
     show_publish_error,
     uploader_key,
     waves_table,
+    weights_note,
 )
 
-EXAMPLE = DATA_DIR / "examples" / "risposte_sintetiche_2023.xlsx"
-
-page = open_page("upload.title")
-lang, store = page.lang, page.store
+page = open_page("upload.title", matrix=False)
+lang, store, survey = page.lang, page.store, page.survey
 st.caption(t("upload.caption", lang))
 auth, actor, decision = editor_gate(lang)
 
-st.download_button(
-    t("upload.template", lang), data=build_template, icon=":material/download:",
-    file_name="modello_questionario_metrodigital.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    help=t("upload.template_help", lang),
-)
-st.download_button(
-    t("upload.example", lang), data=EXAMPLE.read_bytes, icon=":material/science:",
-    file_name=EXAMPLE.name,
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    help=t("upload.example_help", lang),
-)
+if survey.id == DEFAULT_SURVEY:  # the template is the default survey's questionnaire
+    st.download_button(
+        t("upload.template", lang), data=build_template, icon=":material/download:",
+        file_name="modello_questionario_metrodigital.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        help=t("upload.template_help", lang),
+    )
+example = example_file(survey.id)
+if example is not None:
+    st.download_button(
+        t("upload.example", lang), data=example.read_bytes, icon=":material/science:",
+        file_name=example.name,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        help=t("upload.example_help", lang) if survey.id == DEFAULT_SURVEY else
+        t("carica.example_help_survey", lang, survey=plain(survey.title_in(lang), None)),
+    )
 show_flash()
 st.subheader(t("upload.waves", lang))
 waves_table(store, lang)
@@ -58,17 +63,18 @@ if decision.allowed and store.read_only:
     st.info(t("store.read_only_location", lang), icon=":material/lock:")
 elif decision.allowed:
     st.subheader(t("upload.new", lang))
+    st.caption(plain(t("carica.upload_to", lang, survey=survey.title_in(lang)), None))
     # every spreadsheet-like extension is let through, so that the app's own message
     # says why a macro workbook, an .xls or an .ods is refused
     upload = st.file_uploader(t("upload.file", lang), type=ACCEPTED_TYPES,
                               help=t("upload.file_help", lang), key=uploader_key())
     if upload is not None:
         data = upload.getvalue()
-        first = prepared(data, upload.name, store)
+        first = prepared(data, upload.name, store, survey=survey.id)
         if first.preview is not None:
             sheet = sheet_picker(first.preview, lang)
             base = first if sheet == first.preview.sheet else prepared(
-                data, upload.name, store, sheet=sheet)
+                data, upload.name, store, sheet=sheet, survey=survey.id)
         else:
             base = first
         if base.preview is None:
@@ -78,7 +84,8 @@ elif decision.allowed:
             mapping = mapping_editor(base.preview, lang)
             renames = name_resolver(base.preview, lang)
             result = base if not (mapping or renames) else prepared(
-                data, upload.name, store, sheet=sheet, mapping=mapping, renames=renames)
+                data, upload.name, store, sheet=sheet, mapping=mapping, renames=renames,
+                survey=survey.id)
             if result.preview is None:  # read already: cannot happen, never a crash
                 st.error(t("upload.rejected", lang), icon=":material/block:")
             else:
@@ -87,10 +94,15 @@ elif decision.allowed:
                 problem_report(preview, extra, lang)
                 if not preview.errors:
                     st.subheader(t("upload.preview", lang))
-                    try:
-                        preview_table(preview_ranking(result), lang)
-                    except StoreError as refused:  # nothing a check let through should
-                        st.error(plain(refusal(refused, lang), None), icon=":material/error:")
+                    weights_note(preview, lang)
+                    if preview.has_matrix:
+                        try:
+                            preview_table(preview_ranking(result), lang)
+                        except StoreError as refused:  # nothing a check let through should
+                            st.error(plain(refusal(refused, lang), None),
+                                     icon=":material/error:")
+                    else:
+                        answers_preview(preview, lang)
                     warnings = len(preview.warnings) + len(extra)
                     with st.form(PUBLISH_FORM):
                         st.text_input(t("upload.wave_name", lang), max_chars=80,

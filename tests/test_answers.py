@@ -255,3 +255,36 @@ def test_a_fresh_database_publishes_both_examples_once(tmp_path: Path) -> None:
 def test_a_scratch_store_has_no_examples() -> None:
     with Store(":memory:", examples=False) as scratch:
         assert [w.slug for w in scratch.waves()] == [SEED_WAVE_SLUG]
+
+
+def test_a_wave_of_a_survey_with_other_criteria_is_published_with_its_points(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A third survey (test-only, with its own 3-criterion matrix) publishes points: its
+    criteria missing from the database are added."""
+    import pandas as pd
+
+    from metrodigital.surveys import registry
+
+    folder = tmp_path / "surveys"
+    folder.mkdir()
+    for source in (DATA_DIR / "surveys").iterdir():
+        (folder / source.name).symlink_to(source)
+    test_survey = Path(__file__).parent / "data" / "surveys" / "prova-biblioteche-2030"
+    (folder / test_survey.name).symlink_to(test_survey)
+    monkeypatch.setattr(registry, "SURVEYS_DIR", folder)
+    survey = load_survey("prova-biblioteche-2030")
+    keys = [c.key for c in survey.criteria]
+    matrix = pd.DataFrame([{"ente": "Comune di Rivalba", **dict.fromkeys(keys, 2.0)},
+                           {"ente": "Comune di Mazzè", **dict.fromkeys(keys, 1.0)}])
+    with Store(":memory:", examples=False) as store:
+        wave = store.publish_wave(name="Biblioteche", entities=matrix, survey_date=None,
+                                  source_file="b.xlsx", sha256="3" * 64, uploaded_by="test",
+                                  survey_id=survey.id)
+        assert wave.reference_weights == survey.reference_weights
+        stored = store.cursor().execute(
+            "SELECT criterion_key, sum(points) FROM points WHERE wave_id = ? "
+            "GROUP BY ALL ORDER BY ALL", [wave.wave_id]).fetchall()
+        assert stored == sorted((key, 3.0) for key in keys)
+        codes = dict(store.cursor().execute("SELECT key, code FROM criteria").fetchall())
+        assert {"servizi", "spesa", "abitanti"} <= set(codes)
+        assert len(set(codes.values())) == len(codes)  # short codes stay unique

@@ -69,7 +69,8 @@ def test_on_localhost_the_user_can_upload_check_and_publish(address: None) -> No
     next(b for b in app.button if b.label == "Elimina").click().run()
     assert not app.exception
     assert "Prova 2025" not in app.dataframe[0].value["Ondata"].tolist()
-    assert app.selectbox(key="wave").options == ["METRODIGITAL 2023"]
+    # the survey's waves: the source's and its synthetic example, labelled as such
+    assert app.selectbox(key="wave").options == ["METRODIGITAL 2023", "METRODIGITAL 2023 – risposte (dati sintetici di esempio)"]
 
 
 def test_bound_to_every_interface_with_nothing_configured_uploads_are_off(
@@ -192,7 +193,7 @@ def test_publishing_and_deleting_update_the_sidebar_and_the_list_at_once(
     app.checkbox(key="_delete_sure_grande-2025").check().run()
     button(app, "Elimina").click().run()
     assert not app.exception
-    assert app.selectbox(key="wave").options == ["METRODIGITAL 2023"]
+    assert app.selectbox(key="wave").options == ["METRODIGITAL 2023", "METRODIGITAL 2023 – risposte (dati sintetici di esempio)"]
     assert app.selectbox(key="wave").value == "metrodigital-2023"
     assert app.slider(key="n").value == 15
     assert "Grande 2025" not in app.dataframe[0].value["Ondata"].tolist()
@@ -319,7 +320,9 @@ def test_a_read_only_database_location_still_shows_the_waves(
     get_store.clear()
     try:
         app = open_upload()
-        assert app.dataframe[0].value["Ondata"].tolist() == ["METRODIGITAL 2023"]
+        assert app.dataframe[0].value["Ondata"].tolist() == [
+            "METRODIGITAL 2023", "METRODIGITAL 2023 – risposte (dati sintetici di esempio)",
+            "PON Metro Milano 2017 (dati sintetici di esempio)"]
         assert "sola lettura" in app.info[-1].body
         assert not app.file_uploader
         matrix = AppTest.from_file(APP, default_timeout=60).run()

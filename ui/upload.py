@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -28,13 +29,15 @@ from metrodigital.ingest import (
     preview_selection,
     publish,
     read_tables,
+    territory_matcher,
 )
+from metrodigital.params import PARAM_TOP, PARAM_WAVE
+from metrodigital.paths import DATA_DIR
 from metrodigital.questionnaire import QuotedNames, default_questionnaire
 from metrodigital.ranking import Selection
 from metrodigital.roles import Actor, AuthConfig, PermissionDenied
-from metrodigital.scenario import PARAM_TOP, PARAM_WAVE
-from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError
-from metrodigital.territory import load_territory
+from metrodigital.store import EXAMPLES, SEED_WAVE_SLUG, Store, StoreError
+from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey
 from metrodigital.workbook import CellProblem, FileRejected, Table
 
 ACCEPTED_TYPES = ["xlsx", "csv", "txt", "tsv", "xlsm", "xltx", "xltm", "xlam", "xlsb", "xls",
@@ -49,7 +52,8 @@ UPLOADER = "_upload_widget"  # session key: a counter in the uploader's key, to 
 _KEEP_PREPARED = 6  # results kept per session (each answer to a question is one)
 PREVIEW_ROWS = 200  # ranking rows shown in the preview (the rest are counted)
 _MAPPING_PROBLEMS = {"ingest.missing_column", "questionnaire.columns.missing",
-                     "questionnaire.columns.entity_missing"}
+                     "questionnaire.columns.entity_missing", "answers.columns.missing",
+                     "answers.columns.entity_missing"}
 
 
 @dataclass
@@ -63,29 +67,31 @@ class Prepared:
 
 def prepared(data: bytes, filename: str, store: Store, *, sheet: str | None = None,
              mapping: dict[str, str] | None = None,
-             renames: dict[str, str] | None = None) -> Prepared:
-    """``prepare()`` of this file with these answers, computed once per session; the file
-    itself is read once, whatever the answers."""
+             renames: dict[str, str] | None = None,
+             survey: str = DEFAULT_SURVEY) -> Prepared:
+    """``prepare()`` of this file with these answers, as answers to ``survey``, computed
+    once per session; the file itself is read once, whatever the answers."""
     sha = hashlib.sha256(data).hexdigest()
-    key = (sha, filename, sheet, tuple(sorted((mapping or {}).items())),
+    key = (sha, filename, survey, sheet, tuple(sorted((mapping or {}).items())),
            tuple(sorted((renames or {}).items())))
     cache: dict[tuple, Prepared] = st.session_state.setdefault(PREPARED, {})
     if key in cache:
         return cache[key]
-    read: dict[tuple[str, str], list[Table] | FileRejected] = st.session_state.setdefault(
-        READ, {})
-    if (sha, filename) not in read:
+    read: dict[tuple[str, str, str], list[Table] | FileRejected] = \
+        st.session_state.setdefault(READ, {})
+    if (sha, filename, survey) not in read:
         read.clear()  # one file at a time
         try:
-            read[(sha, filename)] = read_tables(data, filename)
+            read[(sha, filename, survey)] = read_tables(data, filename, survey=survey)
         except FileRejected as rejected:
-            read[(sha, filename)] = rejected
-    tables = read[(sha, filename)]
+            read[(sha, filename, survey)] = rejected
+    tables = read[(sha, filename, survey)]
     if isinstance(tables, FileRejected):
         result = Prepared(None, tables)
     else:
         result = Prepared(prepare(data, filename, mapping=mapping, sheet=sheet,
-                                  remembered=store.mapping, renames=renames, tables=tables),
+                                  remembered=store.mapping, renames=renames, tables=tables,
+                                  survey=survey),
                           None)
     while len(cache) >= _KEEP_PREPARED:
         cache.pop(next(iter(cache)))
@@ -163,7 +169,10 @@ def mapping_editor(preview: Preview, lang: Lang) -> dict[str, str]:
     """What the columns the app did not recognise hold (a criterion for a matrix file,
     a question for a responses file, or the entity); returns header → target."""
     targets = {"": t("upload.map_ignore", lang), ENTE: t("table.entity", lang)}
-    if preview.format == "responses":
+    if preview.format == "responses" and preview.survey_id != DEFAULT_SURVEY:
+        targets.update({q.code: f"{q.code} · {q.text_in(lang)[:70]}"
+                        for q in load_survey(preview.survey_id).questions})
+    elif preview.format == "responses":
         targets.update({q.id: f"{q.id} · {q.text[:70]}"
                         for q in default_questionnaire().questions})
     else:
@@ -185,9 +194,13 @@ def mapping_editor(preview: Preview, lang: Lang) -> dict[str, str]:
 
 
 def waves_table(store: Store, lang: Lang) -> None:
+    """Every published wave: an example says it is synthetic; the survey it belongs to."""
+    titles = {sid: load_survey(sid).title_in(lang) for sid in {w.survey_id for w in
+                                                                store.waves()}}
     rows = [
         {
-            t("upload.col_name", lang): w.name,
+            t("upload.col_name", lang): w.label(lang),
+            t("carica.col_survey", lang): titles[w.survey_id],
             t("upload.col_date", lang): w.survey_date.isoformat() if w.survey_date else "—",
             t("upload.col_file", lang): w.source_file,
             "SHA-256": w.sha256[:12] + "…",
@@ -210,8 +223,9 @@ def sheet_picker(preview: Preview, lang: Lang) -> str | None:
                         help=t("upload.sheet_help", lang), key=f"_sheet_{preview.sha256}")
 
 
-def _official_names() -> list[str]:
-    territory = load_territory()
+def _official_names(survey: str = DEFAULT_SURVEY) -> list[str]:
+    """The names a row may be matched to: the Comuni and Unioni of the survey's territory."""
+    territory = territory_matcher(load_survey(survey).territory)
     return sorted((e.name for e in (*territory.comuni, *territory.unioni)), key=str.casefold)
 
 
@@ -253,13 +267,55 @@ def name_resolver(preview: Preview, lang: Lang) -> dict[str, str]:
             col_rows: st.column_config.TextColumn(width="small"),
             col_similar: st.column_config.TextColumn(width="large"),
             col_choice: st.column_config.SelectboxColumn(
-                options=[keep, *_official_names()], required=True, width="medium",
+                options=[keep, *_official_names(preview.survey_id)], required=True,
+                width="medium",
                 help=t("carica.names_choice_help", lang)),
         },
     )
     return {str(name): str(choice) for name, choice in zip(edited[col_name], edited[col_choice],
                                                            strict=True)
             if choice and choice != keep}
+
+
+def example_file(survey: str) -> Path | None:
+    """The synthetic example responses file of a survey (``data/examples``), if any."""
+    for example in EXAMPLES:
+        if example.survey_id == survey:
+            return DATA_DIR / "examples" / example.file
+    return None
+
+
+def weights_note(preview: Preview, lang: Lang) -> None:
+    """Which reference weights a matrix file gave («Peso assegnato» under its header)."""
+    if not preview.weights:
+        return
+    labels = {c.key: c.label(lang) for c in load_criteria()}
+    given = "; ".join(f"{labels.get(key, key)} {fmt_number(weight, lang)}"
+                      for key, weight in preview.weights.items())
+    st.info(t("carica.weights_read", lang, weights=given), icon=":material/balance:")
+
+
+def answers_preview(preview: Preview, lang: Lang) -> None:
+    """A file of a survey without a matrix: who answered, with their ISTAT codes, and how
+    many answers each (no ranking to show); which columns hold personal data."""
+    survey = load_survey(preview.survey_id)
+    answers = preview.answers if preview.answers is not None else pd.DataFrame(
+        columns=["ente", "personal"])
+    per_entity = answers.groupby("ente").size() if len(answers) else pd.Series(dtype=int)
+    table = pd.DataFrame({
+        t("table.entity", lang): preview.matrix[ENTE].astype(str),
+        t("carica.col_istat", lang): preview.matrix["istat_code"].fillna("").astype(str),
+        t("carica.col_answers", lang): [int(per_entity.get(name, 0))
+                                        for name in preview.matrix[ENTE]],
+    })
+    st.caption(t("carica.answers_preview", lang, n=len(preview.matrix),
+                 answers=fmt_number(len(answers), lang),
+                 survey=plain(survey.title_in(lang), None)))
+    st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, width="stretch")
+    personal = [q.text_in(lang) for q in survey.questions if q.personal]
+    if personal:
+        st.caption(plain(t("carica.personal_columns", lang, columns="; ".join(personal)),
+                         None))
 
 
 def preview_table(selection: Selection, lang: Lang) -> None:
@@ -322,6 +378,10 @@ def delete_now(store: Store, slug: str, name: str, scenarios: list[str], auth: A
                actor: Actor, lang: Lang) -> None:
     """The Delete button's callback (see :func:`publish_now`)."""
     st.session_state.pop(DELETE_ERROR, None)
+    try:
+        survey = store.wave(slug).survey_id
+    except KeyError:
+        survey = DEFAULT_SURVEY
     top = st.session_state.get(PARAM_TOP)
     try:
         delete_wave(store, slug, auth=auth, actor=actor)
@@ -333,7 +393,10 @@ def delete_now(store: Store, slug: str, name: str, scenarios: list[str], auth: A
         text += " " + t("carica.deleted_scenarios", lang, n=len(scenarios),
                         names=plain_list(scenarios))
     if st.session_state.get(PARAM_WAVE) == slug:  # the wave on screen: back to the source's
-        st.session_state[PARAM_WAVE] = SEED_WAVE_SLUG
+        if survey == DEFAULT_SURVEY:
+            st.session_state[PARAM_WAVE] = SEED_WAVE_SLUG
+        else:  # another survey: the sidebar picks that survey's latest wave
+            st.session_state.pop(PARAM_WAVE, None)
         text += " " + t("carica.deleted_viewed", lang)
     flash("success", text)
     _keep_top(store, top)
@@ -346,7 +409,7 @@ def delete_section(store: Store, lang: Lang, auth: AuthConfig, actor: Actor) -> 
     if not deletable:
         st.caption(t("upload.nothing_to_delete", lang))
         return
-    names = {w.slug: w.name for w in deletable}
+    names = {w.slug: w.label(lang) for w in deletable}
     victim = st.selectbox(t("upload.delete_which", lang), options=list(names),
                           format_func=lambda slug: clean(names[slug]))
     scenarios = store.wave_scenarios(victim)
