@@ -225,15 +225,16 @@ def _chart_spec(lang: str) -> dict[str, Any]:
     statuses = [t("catalogue.status_chosen", lang), t("catalogue.status_excluded", lang),
                 t("catalogue.status_out", lang)]
     base = alt.Chart(pd.DataFrame(columns=["servizio"]))
-    y = alt.Y("servizio:N", title=None, sort=alt.EncodingSortField("posizione", order="ascending"),
+    y = alt.Y("servizio:N", title=None,
+              sort=alt.EncodingSortField("posizione", op="min", order="ascending"),
               axis=alt.Axis(labelLimit=alt.ExprRef("max(90, min(240, containerSize()[0] * 0.4))")))
     bars = base.mark_bar().encode(
         x=alt.X("media:Q", title=t("catalogue.col.mean", lang),
                 scale=alt.Scale(domain=[0, 5]), axis=alt.Axis(format=NUMBER, tickCount=5)),
-        y=y,
         color=alt.Color("stato:N", title=None, sort=statuses,
                         scale=alt.Scale(domain=statuses, range=list(STATUS_COLOURS)),
-                        legend=alt.Legend(orient="top")),
+                        legend=alt.Legend(orient="top", labelLimit=160, columns=alt.ExprRef(
+                            "containerSize()[0] < 420 ? 2 : 3"))),
         tooltip=[
             alt.Tooltip("servizio:N", title=t("catalogue.col.service", lang)),
             alt.Tooltip("media:Q", title=t("catalogue.col.mean", lang), format=",.2f"),
@@ -245,8 +246,8 @@ def _chart_spec(lang: str) -> dict[str, Any]:
         ],
     )
     labels = base.mark_text(align="left", dx=4, fontSize=12).encode(
-        x="media:Q", y=y, text="etichetta:N")
-    chart = alt.layer(bars, labels).properties(
+        x="media:Q", text="etichetta:N")
+    chart = alt.layer(bars, labels).encode(y=y).properties(
         height=alt.Step(BAR_STEP), title=t("catalogue.chart.title", lang)
     ).configure_view(stroke=None)
     spec = with_number_locale(chart.to_dict(), lang)
