@@ -27,6 +27,7 @@ from metrodigital.criteria import load_criteria
 from metrodigital.i18n import DEFAULT_LANG, catalogue, t
 from metrodigital.paths import DATA_DIR
 from metrodigital.questionnaire import QuotedNames
+from metrodigital.surveys.model import Survey
 from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey
 
 SEED_WAVE_NAME = "METRODIGITAL 2023"
@@ -302,6 +303,28 @@ def _typed_answers(answers: pd.DataFrame, id_of: Mapping[str, str], survey_id: s
                                  for v in frame.get("personal", [False] * len(frame))],
                                 dtype=bool)
     return out
+
+
+def _add_criteria(cur: duckdb.DuckDBPyConnection, survey: Survey) -> None:
+    """The survey's criteria the ``criteria`` table lacks, added (points name their
+    criterion there). A key already there is kept (another survey's criterion of the same
+    key: its labels are read from the survey definition anyway); a short code already
+    taken gets the survey's id as suffix."""
+    rows = cur.execute("SELECT key, code, position FROM criteria").fetchall()
+    keys = {str(r[0]) for r in rows}
+    codes = {str(r[1]) for r in rows}
+    position = max((int(r[2]) for r in rows), default=0)
+    for criterion in survey.criteria:
+        if criterion.key in keys:
+            continue
+        code = criterion.code if criterion.code not in codes else \
+            f"{criterion.code}@{survey.id}"
+        position += 1
+        cur.execute("INSERT INTO criteria VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [criterion.key, code, position, criterion.label_it, criterion.label_en,
+                     criterion.source_heading, float(criterion.weight)])
+        keys.add(criterion.key)
+        codes.add(code)
 
 
 def _missing(value: object) -> bool:
@@ -840,6 +863,7 @@ class Store:
             )
             cur.unregister("new_entities")
             if with_points:
+                _add_criteria(cur, survey)
                 frame = pd.DataFrame({"entity_id": ids.to_numpy(),
                                       **{k: entities[k].to_numpy() for k in keys}})
                 long = frame.melt(

@@ -70,7 +70,8 @@ def test_on_localhost_the_user_can_upload_check_and_publish(address: None) -> No
     assert not app.exception
     assert "Prova 2025" not in app.dataframe[0].value["Ondata"].tolist()
     # the survey's waves: the source's and its synthetic example, labelled as such
-    assert app.selectbox(key="wave").options == ["METRODIGITAL 2023", "METRODIGITAL 2023 – risposte (dati sintetici di esempio)"]
+    assert app.selectbox(key="wave").options == [
+        "METRODIGITAL 2023", "METRODIGITAL 2023 – risposte (dati sintetici di esempio)"]
 
 
 def test_bound_to_every_interface_with_nothing_configured_uploads_are_off(
@@ -193,7 +194,8 @@ def test_publishing_and_deleting_update_the_sidebar_and_the_list_at_once(
     app.checkbox(key="_delete_sure_grande-2025").check().run()
     button(app, "Elimina").click().run()
     assert not app.exception
-    assert app.selectbox(key="wave").options == ["METRODIGITAL 2023", "METRODIGITAL 2023 – risposte (dati sintetici di esempio)"]
+    assert app.selectbox(key="wave").options == [
+        "METRODIGITAL 2023", "METRODIGITAL 2023 – risposte (dati sintetici di esempio)"]
     assert app.selectbox(key="wave").value == "metrodigital-2023"
     assert app.slider(key="n").value == 15
     assert "Grande 2025" not in app.dataframe[0].value["Ondata"].tolist()
