@@ -1,6 +1,7 @@
 """How robust a scenario's selection is: the robustness core applied to a stored wave.
 
-``analyse()`` ranks the wave (DuckDB), then perturbs the weights, bounds every
+``analyse()`` ranks the wave (the one scoring path, :mod:`metrodigital.scoring`, on
+the points the store reads), then perturbs the weights, bounds every
 entity's rank (proven where it decides the entity's class, intervals elsewhere:
 see :mod:`metrodigital.robustness.intervals`), finds the tipping points and the
 effective weights, and returns it all with the scenario it was computed for.
@@ -15,7 +16,6 @@ from functools import cached_property
 
 import numpy as np
 
-from metrodigital.criteria import criterion, criterion_keys
 from metrodigital.explain import short_name
 from metrodigital.i18n import fmt_number, t
 from metrodigital.ranking import rank
@@ -34,6 +34,8 @@ from metrodigital.robustness import (
 )
 from metrodigital.scenario import Scenario
 from metrodigital.store import Store
+from metrodigital.surveys.model import Criterion
+from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey
 
 # Memory: the simulation keeps one rank per entity and draw (2 bytes each).
 MAX_RANK_CELLS = 150_000_000
@@ -62,6 +64,11 @@ class RobustnessReport:
     tipping: tuple[TippingPoint, ...]
     effective: EffectiveWeights
     widest: tuple[str, float, float]  # criterion key, min and max points
+    survey_id: str = DEFAULT_SURVEY  # the survey of the wave: its criteria's names
+
+    def criterion(self, key: str) -> Criterion:
+        """A criterion of the wave's survey (for its name in the user's language)."""
+        return load_survey(self.survey_id).criterion(key)
 
     def rows(self) -> list[dict[str, object]]:
         """One dict per entity in nominal-rank order, with its tipping points.
@@ -132,10 +139,11 @@ def analyse(store: Store, scenario: Scenario, *, budget: Budget | None = None,
     planned, SciPy's optimiser is imported on a thread while the draws run.
     """
     budget = budget or Budget(seconds=BOUNDS_SECONDS)
-    keys = list(criterion_keys())
     ranking = rank(store, scenario.wave, dict(scenario.weights), scenario.normalisation)
+    # the criteria of the wave's survey, in matrix order, with the weights ranked with
+    keys = list(ranking.points.columns)
     points = ranking.points.to_numpy(dtype=float)
-    weights = np.array([scenario.weights[k] for k in keys], dtype=float)
+    weights = np.array([ranking.weights[k] for k in keys], dtype=float)
     names = tuple(ranking.table["ente"])
     if len(names) * scenario.draws > MAX_RANK_CELLS:
         raise AnalysisTooLarge(len(names), scenario.draws)
@@ -158,6 +166,7 @@ def analyse(store: Store, scenario: Scenario, *, budget: Budget | None = None,
         nominal_rank=nominal, simulation=simulation, bounds=bounds, tipping=tipping,
         effective=effective_weights(points, weights, criteria=keys),
         widest=(widest.criterion, widest.low, widest.high),
+        survey_id=store.wave(scenario.wave).survey_id,
     )
 
 
@@ -166,7 +175,7 @@ def tipping_sentence(report: RobustnessReport, point: TippingPoint, lang: str) -
     return t(
         f"robustness.tipping_{point.effect}", lang,
         ente=short_name(report.names[point.entity]), top=point.top,
-        criterion=criterion(point.criterion).label(lang),
+        criterion=report.criterion(point.criterion).label(lang),
         before=fmt_number(point.from_weight, lang), after=point.to,
     )
 
@@ -176,7 +185,7 @@ def dominance_sentence(report: RobustnessReport, lang: str) -> str:
     key, low, high = report.widest
     c = list(report.effective.criteria).index(key)
     return t(
-        "robustness.dominance", lang, criterion=criterion(key).label(lang),
+        "robustness.dominance", lang, criterion=report.criterion(key).label(lang),
         low=fmt_number(low, lang), high=fmt_number(high, lang),
         nominal=fmt_number(100 * float(report.effective.nominal_share[c]), lang, 1),
         variance=fmt_number(100 * float(report.effective.variance_share[c]), lang, 1),

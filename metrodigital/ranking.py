@@ -1,35 +1,131 @@
 """Ranking and selection: the prioritisation matrix applied to a scenario.
 
-``rank()`` asks the store (a DuckDB query) for scores, competition ranks and
-weighted contributions; ``select()`` takes the top N and says exactly what
-happened at the cut-off. ``evaluate()`` does both and compares with the
-source's weights: it is what the pages and the CLI call.
+The store (DuckDB) keeps and reads a wave's points (:meth:`Store.points`); the one
+scoring path (:mod:`metrodigital.scoring`: normalise → aggregate → rank → select)
+computes scores, competition ranks and the selection. The criteria, their maxima
+and the reference weights come from the survey the wave belongs to, so a survey
+with other criteria than Torino's eight ranks the same way. ``evaluate()`` does it
+all and compares with the wave's reference weights: it is what the pages, the CLI
+and the report call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from metrodigital.criteria import criterion_keys, seed_weights
-from metrodigital.questionnaire import default_questionnaire
+from metrodigital import scoring
 from metrodigital.quotas import UNKNOWN_ZONE, GroupKind, QuotaOutcome, apply_quotas
 from metrodigital.scenario import Normalisation, Note, Scenario, TieRule
+from metrodigital.scoring import TieOutcome, TieStatus
 from metrodigital.store import Store
-from metrodigital.territory import match_entity
+from metrodigital.surveys.model import Survey
+from metrodigital.surveys.registry import load_survey
 
-TieOutcome = Literal[
-    "none",  # no tie straddles the cut-off
-    "all_included",  # rule "all": the whole tied group is in, the selection exceeds N
-    "broken_by_criteria",  # rule "criteria": the listed criteria decided
-    "partly_broken",  # the criteria left some still tied: those are all included
-    "chosen",  # rule "choice": the user picked exactly the free places
-    "awaiting_choice",  # rule "choice" without a complete pick: all included meanwhile
+__all__ = [
+    "Ranking", "Selection", "TieOutcome", "TieStatus", "WavePoints", "criteria_maxima",
+    "evaluate", "rank", "score_decimals", "wave_points",
 ]
+
+
+@dataclass(frozen=True)
+class WavePoints:
+    """A wave's points as the scoring path takes them, with its survey's criteria.
+
+    Rows are the wave's entities in the order of its file; ``values`` (read-only)
+    has one column per criterion of ``criteria``. ``groups`` gives each entity's
+    population class and zona omogenea (for quotas), read once from the points of
+    the population criterion and the entity's ISTAT code.
+    """
+
+    wave: str
+    wave_id: int
+    survey_id: str
+    criteria: tuple[str, ...]
+    maxima: Mapping[str, float]
+    reference_weights: Mapping[str, float]
+    population_key: str | None
+    entity_ids: npt.NDArray[np.object_]
+    names: npt.NDArray[np.object_]
+    values: npt.NDArray[np.float64]
+    groups: Mapping[str, Mapping[GroupKind, int]] = field(repr=False)
+
+
+def criteria_maxima(survey: Survey) -> dict[str, float]:
+    """The most points each criterion of the survey's matrix can give: a section's
+    maximum, or the population criterion's top class (what ``share`` divides by)."""
+    top_class = max((float(c.points or 0) for c in survey.population_classes), default=0.0)
+    maxima: dict[str, float] = {}
+    for criterion in survey.criteria:
+        if criterion.population:
+            maxima[criterion.key] = top_class
+            continue
+        try:
+            maxima[criterion.key] = float(survey.section(criterion.key).max_points)
+        except KeyError:  # a criterion that is no section: no maximum to share of
+            maxima[criterion.key] = 0.0
+    return maxima
+
+
+def wave_points(store: Store, slug: str) -> WavePoints:
+    """The points of wave ``slug`` with its survey's criteria (read once per wave: a
+    wave's points never change, and ``wave_id`` is never reused)."""
+    return _wave_points(store, slug, store.wave(slug).wave_id)
+
+
+@lru_cache(maxsize=32)
+def _wave_points(store: Store, slug: str, wave_id: int) -> WavePoints:
+    wave = store.wave(slug)
+    survey = load_survey(wave.survey_id)
+    keys = tuple(c.key for c in survey.criteria)
+    frame = store.points(slug, keys)
+    # a criterion without points for an entity gives it nothing (as a sum would)
+    values = np.nan_to_num(frame[list(keys)].to_numpy(dtype=np.float64), nan=0.0)
+    values.setflags(write=False)
+    ids = frame["entity_id"].to_numpy(dtype=object)
+    reference = {c.key: float(c.weight) for c in survey.criteria}
+    reference.update({k: float(w) for k, w in wave.reference_weights.items() if k in reference})
+    population = next((c.key for c in survey.criteria if c.population), None)
+    return WavePoints(
+        wave=slug, wave_id=wave_id, survey_id=wave.survey_id, criteria=keys,
+        maxima=criteria_maxima(survey), reference_weights=reference,
+        population_key=population, entity_ids=ids,
+        names=frame["ente"].to_numpy(dtype=object), values=values,
+        groups=_groups(survey, ids, frame["istat_code"].tolist(),
+                       values[:, keys.index(population)] if population else None),
+    )
+
+
+def _groups(survey: Survey, ids: npt.NDArray[np.object_], codes: list[object],
+            population_points: npt.NDArray[np.float64] | None
+            ) -> dict[str, dict[GroupKind, int]]:
+    """Each entity's population class (by its points on the population criterion) and
+    zona omogenea (by its ISTAT code; an Unione: its members' zone when they share one)."""
+    from metrodigital.territories import TerritoryError, load_territory
+
+    try:
+        comuni = load_territory(survey.territory).comuni
+        zone_of = {str(code): (None if pd.isna(zone) else int(zone)) for code, zone in
+                   zip(comuni["codice_istat"], comuni["zona_omogenea"], strict=True)}
+    except (TerritoryError, KeyError, OSError):
+        zone_of = {}
+    class_of = {float(c.points): c.number for c in survey.population_classes
+                if c.points is not None}
+    groups: dict[str, dict[GroupKind, int]] = {}
+    for row, entity_id in enumerate(ids):
+        code = codes[row]
+        zones = {zone_of.get(part) for part in str(code).split(";")} if isinstance(
+            code, str) and code else {None}
+        zone = zones.pop() if len(zones) == 1 else None
+        points = float(population_points[row]) if population_points is not None else 0.0
+        groups[str(entity_id)] = {"pop": class_of.get(points, int(points)),
+                                  "zona": zone or UNKNOWN_ZONE}
+    return groups
 
 
 @dataclass(frozen=True)
@@ -37,8 +133,9 @@ class Ranking:
     """Scores and ranks of one wave under one set of weights.
 
     ``table`` has one row per entity, best score first: ``entity_id, ente,
-    score, rank``; ``points`` and ``contributions`` are indexed by entity_id
-    with one column per criterion.
+    score, rank``; ``points`` (normalised) and ``contributions`` are indexed by
+    entity_id with one column per criterion. ``scored`` is the scoring path's
+    result, with the parameters used (normalisation, maxima, weights).
     """
 
     wave: str
@@ -46,24 +143,8 @@ class Ranking:
     table: pd.DataFrame
     points: pd.DataFrame
     contributions: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class TieStatus:
-    """What happened at the cut-off."""
-
-    outcome: TieOutcome
-    score: float | None = None  # the tied score at the cut-off
-    entity_ids: tuple[str, ...] = ()  # the group tied across the cut-off
-    first_rank: int = 0  # positions the group spans, e.g. 11–13
-    last_rank: int = 0
-    slots: int = 0  # places left for the group within N
-    included: tuple[str, ...] = ()  # who of the group is in the selection
-    tie_criteria: tuple[str, ...] = ()
-
-    @property
-    def at_cutoff(self) -> bool:
-        return self.outcome != "none"
+    scored: scoring.Ranked | None = field(default=None, repr=False)
+    normalisation: Normalisation = Normalisation.RAW
 
 
 @dataclass(frozen=True)
@@ -71,7 +152,9 @@ class Selection:
     """The outcome of a scenario: ranking with selection marks, tie status, notes.
 
     ``table`` columns: ``entity_id, ente, score, rank, seed_rank, rank_change,
-    selected, tied_at_cutoff`` and one contribution column per criterion.
+    selected, tied_at_cutoff`` and one contribution column per criterion (of the
+    wave's survey, in matrix order: ``points.columns``). ``seed_rank`` is the rank
+    under the wave's reference weights.
     """
 
     scenario: Scenario
@@ -80,6 +163,14 @@ class Selection:
     ties: TieStatus
     notes: list[Note] = field(default_factory=list)
     quota: QuotaOutcome | None = None
+    survey_id: str = ""  # the survey of the wave ranked
+    # the weight of each of its criteria ranked with (one the scenario did not name: the
+    # wave's reference weight)
+    weights: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def criteria(self) -> tuple[str, ...]:
+        return tuple(self.points.columns)
 
     @property
     def selected_ids(self) -> list[str]:
@@ -102,147 +193,91 @@ def score_decimals(selection: Selection) -> int:
     return 0 if bool(np.all(values == np.round(values))) else 2
 
 
-def section_maxima() -> dict[str, float]:
-    """The most points each criterion can give, from the questionnaire definition."""
-    questionnaire = default_questionnaire()
-    maxima = {s.key: float(s.max_points) for s in questionnaire.sections}
-    maxima["popolazione"] = float(questionnaire.population.max_points)
-    return maxima
+def _weights(points: WavePoints, weights: Mapping[str, float]) -> dict[str, float]:
+    """The weight of each of the wave's criteria; one the scenario does not name keeps
+    the wave's reference weight (weights of other criteria are not used)."""
+    return {k: float(weights[k]) if k in weights else points.reference_weights[k]
+            for k in points.criteria}
 
 
-def rank(store: Store, wave: str, weights: dict[str, float],
-         normalisation: Normalisation = Normalisation.RAW) -> Ranking:
-    """Scores, competition ranks (1, 2, 2, 4) and contributions, computed in DuckDB."""
-    keys = list(criterion_keys())
-    rows = store.ranked(wave, weights, str(normalisation), section_maxima())
-    ids, names, scores, ranks, points, contributions = zip(*rows, strict=True) if rows else (
-        (), (), (), (), (), ())
+def _rank(points: WavePoints, weights: Mapping[str, float],
+          normalisation: Normalisation = Normalisation.RAW) -> Ranking:
+    keys = points.criteria
+    used = _weights(points, weights)
+    normalised = scoring.normalise(points.values, str(normalisation), criteria=keys,
+                                   maxima=points.maxima)
+    scored = scoring.rank(scoring.aggregate(normalised, used))
+    aggregated = scored.aggregated
+    order = scored.order
+    ids = points.entity_ids[order]
     index = pd.Index(ids, name="entity_id", dtype=object)
-    table = pd.DataFrame(
-        {
-            "entity_id": np.array(ids, dtype=object),
-            "ente": np.array(names, dtype=object),
-            "score": np.array(scores, dtype=float),
-            "rank": np.array(ranks, dtype="int64"),
-        }
-    )
-    shape = (len(rows), len(keys))
+    table = pd.DataFrame({
+        "entity_id": ids,
+        "ente": points.names[order],
+        "score": aggregated.scores[order],
+        "rank": scored.ranks[order],
+    })
+    columns = list(keys)
     return Ranking(
-        wave, dict(weights), table,
-        pd.DataFrame(np.array(points, dtype=float).reshape(shape), index=index, columns=keys),
-        pd.DataFrame(np.array(contributions, dtype=float).reshape(shape), index=index,
-                     columns=keys),
+        points.wave, used, table,
+        pd.DataFrame(normalised.values[order], index=index, columns=columns),
+        pd.DataFrame(aggregated.contributions[order], index=index, columns=columns),
+        scored, Normalisation(normalisation),
     )
+
+
+def rank(store: Store, wave: str, weights: Mapping[str, float],
+         normalisation: Normalisation = Normalisation.RAW) -> Ranking:
+    """Scores, competition ranks (1, 2, 2, 4) and contributions of a stored wave."""
+    return _rank(wave_points(store, wave), weights, normalisation)
 
 
 @lru_cache(maxsize=64)
-def _seed_ranks(store: Store, wave: str, wave_id: int) -> pd.Series:
-    """Ranks under the source's weights; a wave's points never change, so computed once.
-
-    ``wave_id`` (never reused) keys the cache, so a wave deleted and published
-    again under the same name is ranked anew.
-    """
-    return rank(store, wave, seed_weights()).table.set_index("entity_id")["rank"]
-
-
-def select(ranking: Ranking, scenario: Scenario) -> tuple[pd.Series, TieStatus, list[Note]]:
-    """Which entities are selected (boolean Series by entity_id) and the tie status."""
-    table = ranking.table
-    ids = table["entity_id"].to_numpy()
-    mask = np.zeros(len(ids), dtype=bool)
-    notes: list[Note] = []
-    if scenario.total_weight == 0:
-        notes.append(Note("selection.all_zero"))
-        return pd.Series(mask, index=ids), TieStatus("none"), notes
-    top = scenario.top
-    if top >= len(table):
-        mask[:] = True
-        if top > len(table):
-            notes.append(Note("selection.top_exceeds", {"top": top, "count": len(table)}))
-        return pd.Series(mask, index=ids), TieStatus("none"), notes
-
-    scores = table["score"].to_numpy()
-    cut_score = scores[top - 1]
-    above = int((scores > cut_score).sum())
-    at_cut = ids[scores == cut_score].tolist()
-    mask[scores > cut_score] = True
-    if above + len(at_cut) <= top:  # the whole group fits: no tie across the cut-off
-        mask[scores == cut_score] = True
-        return pd.Series(mask, index=ids), TieStatus("none"), notes
-
-    slots = top - above
-    status = dict(
-        score=float(cut_score), entity_ids=tuple(at_cut), first_rank=above + 1,
-        last_rank=above + len(at_cut), slots=slots,
-    )
-    if scenario.ties is TieRule.CRITERIA and scenario.tie_criteria:
-        included, outcome = _break_by_criteria(ranking.points, at_cut, slots,
-                                               scenario.tie_criteria)
-        status["tie_criteria"] = scenario.tie_criteria
-    elif scenario.ties is TieRule.CRITERIA:
-        included, outcome = list(at_cut), "all_included"
-        notes.append(Note("selection.no_tie_criteria"))
-    elif scenario.ties is TieRule.CHOICE:
-        picks = [p for p in scenario.picks if p in at_cut]
-        if len(picks) == slots:
-            included, outcome = picks, "chosen"
-        else:
-            included, outcome = list(at_cut), "awaiting_choice"
-    else:
-        included, outcome = list(at_cut), "all_included"
-    mask[np.isin(ids, included)] = True
-    return (pd.Series(mask, index=ids),
-            TieStatus(outcome, included=tuple(included), **status), notes)  # type: ignore[arg-type]
-
-
-def _break_by_criteria(
-    points: pd.DataFrame, tied: list[str], slots: int, criteria: tuple[str, ...]
-) -> tuple[list[str], TieOutcome]:
-    """The best ``slots`` of ``tied`` by the criteria's points, in order.
-
-    Those still equal on every listed criterion across the boundary stay tied
-    and are all included: the rule never falls back to sort order.
-    """
-    keys = list(criteria)
-    group = points.loc[tied, keys]
-    ordered = group.sort_values(keys, ascending=False, kind="stable")
-    boundary = tuple(ordered.iloc[slots - 1])
-    better = [i for i, row in ordered.iterrows() if tuple(row) > boundary]
-    equal = [i for i, row in ordered.iterrows() if tuple(row) == boundary]
-    if len(better) + len(equal) == slots:
-        return better + equal, "broken_by_criteria"
-    return better + equal, "partly_broken"
+def _reference_ranks(store: Store, wave: str, wave_id: int) -> npt.NDArray[np.int64]:
+    """Ranks (rows in file order) under the wave's reference weights, raw points; a
+    wave's points never change, so computed once. ``wave_id`` (never reused) keys the
+    cache, so a wave deleted and published again under the same name is ranked anew."""
+    points = _wave_points(store, wave, wave_id)
+    return _rank(points, points.reference_weights).scored.ranks  # type: ignore[union-attr]
 
 
 def evaluate(store: Store, scenario: Scenario) -> Selection:
-    """Rank, select and compare with the source's weights: the whole scenario."""
-    ranking = rank(store, scenario.wave, dict(scenario.weights), scenario.normalisation)
-    seed_rank = _seed_ranks(store, scenario.wave, store.wave(scenario.wave).wave_id)
-    selected, ties, notes = select(ranking, scenario)
+    """Rank, select and compare with the wave's reference weights: the whole scenario."""
+    points = wave_points(store, scenario.wave)
+    ranking = _rank(points, scenario.weights, scenario.normalisation)
+    scored = ranking.scored
+    assert scored is not None
+    order = scored.order
+    tie_criteria = tuple(k for k in scenario.tie_criteria if k in points.criteria)
+    cut = scoring.cut(scored, points.entity_ids, scenario.top, str(scenario.ties),
+                      tie_criteria=tie_criteria, picks=scenario.picks)
+    notes = [Note(code, params) for code, params in cut.notes]
+    ties = cut.ties
     base = ranking.table
     ids = base["entity_id"].to_numpy()
+    selected = cut.mask[order]
     quota = None
     if scenario.quotas and scenario.total_weight:
-        quota, quota_ties = _apply_quotas(store, scenario, ranking, set(selected[selected].index))
+        quota, quota_ties = _apply_quotas(points, scenario, ranking, set(ids[selected]))
         if quota.feasible:
-            selected = pd.Series(False, index=ids)
-            selected[[*quota.selected, *quota.tied_out]] = True
+            selected = np.isin(ids, [*quota.selected, *quota.tied_out])
             ties = quota_ties
             notes.append(Note("quotas.applied" if not ties.at_cutoff else "quotas.applied_tied"))
         else:
             notes.append(Note("quotas.infeasible"))
-    seed = seed_rank.reindex(ids).to_numpy(dtype="int64")
+    seed = _reference_ranks(store, scenario.wave, points.wave_id)[order]
     columns: dict[str, object] = {name: base[name] for name in base.columns}
     columns["seed_rank"] = seed
     columns["rank_change"] = seed - base["rank"].to_numpy()
-    columns["selected"] = selected.to_numpy(dtype=bool)  # in the table's order
+    columns["selected"] = np.asarray(selected, dtype=bool)  # in the table's order
     columns["tied_at_cutoff"] = np.isin(ids, ties.entity_ids)
     for key in ranking.contributions.columns:
         columns[key] = ranking.contributions[key].to_numpy()
-    return Selection(scenario, pd.DataFrame(columns), ranking.points, ties, notes, quota)
+    return Selection(scenario, pd.DataFrame(columns), ranking.points, ties, notes, quota,
+                     survey_id=points.survey_id, weights=ranking.weights)
 
 
-def _apply_quotas(store: Store, scenario: Scenario, ranking: Ranking,
+def _apply_quotas(points: WavePoints, scenario: Scenario, ranking: Ranking,
                   baseline: set[str]) -> tuple[QuotaOutcome, TieStatus]:
     """The quota selection, groups by population class (raw points) or zona omogenea,
     and what the tie rule made of equal scores at the places the quotas decide.
@@ -256,23 +291,17 @@ def _apply_quotas(store: Store, scenario: Scenario, ranking: Ranking,
     tie, as it exceeds N without quotas), ``criteria`` includes those its criteria
     leave equal, ``choice`` includes them all until the user's pick decides.
     """
-    raw = ranking if scenario.normalisation is Normalisation.RAW else rank(
-        store, scenario.wave, dict(scenario.weights))
-    classes = raw.points["popolazione"]
     table = ranking.table
-    groups: dict[str, dict[GroupKind, int]] = {}
-    for entity_id, ente in zip(table["entity_id"], table["ente"], strict=True):
-        entity = match_entity(ente).entity
-        zona = entity.zona_omogenea if entity is not None else None
-        groups[entity_id] = {"pop": int(classes[entity_id]), "zona": zona or UNKNOWN_ZONE}
-
+    groups = points.groups
     ids = table["entity_id"].tolist()
+    # the rounded scores: equal ⇔ equal score keys
     scores = dict(zip(ids, table["score"].astype(float), strict=True))
     rule = scenario.ties
-    if rule is TieRule.CRITERIA and scenario.tie_criteria:
-        values = ranking.points[list(scenario.tie_criteria)]
+    tie_criteria = tuple(k for k in scenario.tie_criteria if k in points.criteria)
+    if rule is TieRule.CRITERIA and tie_criteria:
+        values = ranking.points[list(tie_criteria)].to_numpy(dtype=float)
         extra: dict[str, tuple[float, ...]] = {
-            e: tuple(float(v) for v in values.loc[e]) for e in ids}
+            e: tuple(float(v) for v in row) for e, row in zip(ids, values, strict=True)}
     elif rule is TieRule.CHOICE:
         picked = set(scenario.picks)
         extra = {e: (float(e in picked),) for e in ids}
@@ -292,7 +321,7 @@ def _apply_quotas(store: Store, scenario: Scenario, ranking: Ranking,
 
     group = [e for e in ids if e in set(by_score.tied_out) | set(by_score.tied_in)]
     included = [e for e in group if e in set(outcome.selected) | set(outcome.tied_out)]
-    if rule is TieRule.CRITERIA and scenario.tie_criteria:
+    if rule is TieRule.CRITERIA and tie_criteria:
         result: TieOutcome = "partly_broken" if outcome.tied_out else "broken_by_criteria"
     elif rule is TieRule.CHOICE:
         result = "awaiting_choice" if outcome.tied_out else "chosen"
@@ -306,5 +335,5 @@ def _apply_quotas(store: Store, scenario: Scenario, ranking: Ranking,
         entity_ids=tuple(group), first_rank=first,
         last_rank=first + len(group) - 1, slots=len(by_score.tied_in),
         included=tuple(included),
-        tie_criteria=scenario.tie_criteria if rule is TieRule.CRITERIA else (),
+        tie_criteria=tie_criteria if rule is TieRule.CRITERIA else (),
     )

@@ -29,13 +29,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from metrodigital import __version__
 from metrodigital.analysis import RobustnessReport, tipping_sentence
-from metrodigital.criteria import load_criteria
 from metrodigital.explain import quota_sentences, quota_text, tie_rule_text, tie_sentence
 from metrodigital.export_text import printable
 from metrodigital.i18n import DEFAULT_LANG, t
 from metrodigital.ranking import Selection, score_decimals
 from metrodigital.scenario import PARAM_LANG, Scenario, scenario_to_params
 from metrodigital.store import SEED_WAVE_SLUG, Wave
+from metrodigital.surveys.registry import load_survey
 from metrodigital.workbook import neutralise_for_export
 
 PUBLIC_URL_ENV = "METRODIGITAL_PUBLIC_URL"
@@ -135,12 +135,13 @@ def build_report(selection: Selection, wave: Wave, robustness: RobustnessReport 
                  *, link: str, lang: str = "it", now: datetime | None = None) -> bytes:
     """The report as .xlsx bytes."""
     scenario = selection.scenario
-    criteria = load_criteria()
+    criteria = load_survey(wave.survey_id).criteria  # the wave's survey's matrix
     book = Workbook()
     params = book.active
     assert params is not None
     params.title = t("report.sheet_parameters", lang)
-    shares = scenario.shares()
+    weights = dict(selection.weights or scenario.weights)  # the weights ranked with
+    total = sum(weights.values())
     rows: list[list[object]] = [
         [t("report.wave", lang), wave.name],
         [t("report.wave_file", lang), wave.source_file],
@@ -160,7 +161,7 @@ def build_report(selection: Selection, wave: Wave, robustness: RobustnessReport 
     ]
     for c in criteria:
         rows.append([t("report.weight_of", lang, criterion=c.label(lang)),
-                     scenario.weights[c.key], shares[c.key]])
+                     weights[c.key], weights[c.key] / total if total else 0.0])
     if robustness is not None:
         sim = robustness.simulation
         rows += [[t("report.spread", lang), scenario.spread],

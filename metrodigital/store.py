@@ -421,48 +421,6 @@ _MIGRATIONS: tuple[str | Callable[[duckdb.DuckDBPyConnection], None], ...] = (
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
-# Scores, competition ranks, points and contributions in one query. ``{points}`` is the
-# normalised points expression, one of ``_NORMALISED`` (never user text); only min–max
-# needs the window over each criterion, so the other two plan without it.
-_RANK_SQL = """
-WITH weight AS (
-    SELECT unnest($keys) AS criterion_key, unnest($weights) AS weight,
-           unnest($maxima) AS max_points, unnest(range(len($keys))) AS position
-),
-contribution AS (
-    SELECT p.entity_id, w.position, {points} AS points, {points} * w.weight AS contribution
-    FROM points AS p JOIN weight AS w USING (criterion_key)
-    WHERE p.wave_id = $wave_id
-    {window}
-),
-score AS (
-    -- rounded so that decimal weights cannot create differences of 1e-15
-    SELECT entity_id, round(sum(contribution), 9) AS score,
-           list(points ORDER BY position) AS points,
-           list(contribution ORDER BY position) AS contributions
-    FROM contribution GROUP BY entity_id
-)
-SELECT s.entity_id, we.name_in_source AS ente, s.score,
-       rank() OVER (ORDER BY s.score DESC) AS rank, s.points, s.contributions
-FROM score AS s
-JOIN wave_entities AS we ON we.wave_id = $wave_id AND we.entity_id = s.entity_id
-ORDER BY s.score DESC, we.source_row
-"""
-_NORMALISED = {
-    "raw": ("p.points", ""),
-    "share": ("p.points / nullif(w.max_points, 0)", ""),
-    "minmax": (
-        "coalesce((p.points - min(p.points) OVER per_criterion) / nullif("
-        "max(p.points) OVER per_criterion - min(p.points) OVER per_criterion, 0), 0)",
-        "WINDOW per_criterion AS (PARTITION BY p.criterion_key)",
-    ),
-}
-_RANK_QUERIES = {
-    name: _RANK_SQL.format(points=points, window=window)
-    for name, (points, window) in _NORMALISED.items()
-}
-
-
 class Store:
     """The app's database: waves of section points, entities, criteria, scenarios."""
 
@@ -1001,40 +959,6 @@ class Store:
             frame[key] = frame[key].astype("float64")
         return frame
 
-
-    # -- ranking -----------------------------------------------------------------
-    def ranked(
-        self,
-        wave_slug: str,
-        weights: Mapping[str, float],
-        normalisation: str = "raw",
-        maxima: Mapping[str, float] | None = None,
-    ) -> list[tuple]:
-        """Scores, competition ranks, points and weighted contributions, best score first.
-
-        One row per entity: ``(entity_id, ente, score, rank, points, contributions)``,
-        the last two as lists in criterion order. Computed by DuckDB from the
-        wave's points and ``weights`` (which must name every criterion), after
-        normalising the points: ``raw`` (as they are), ``share`` (of each
-        criterion's maximum in ``maxima``) or ``minmax`` (over the wave's entities).
-        """
-        if normalisation not in _RANK_QUERIES:
-            raise ValueError(f"unknown normalisation: {normalisation!r}")
-        wave = self.wave(wave_slug)
-        keys: Sequence[str] = [c.key for c in load_criteria()]
-        return (
-            self.cursor()
-            .execute(
-                _RANK_QUERIES[normalisation],
-                {
-                    "keys": keys,
-                    "weights": [float(weights[k]) for k in keys],
-                    "maxima": [float((maxima or {}).get(k, 0.0)) for k in keys],
-                    "wave_id": wave.wave_id,
-                },
-            )
-            .fetchall()
-        )
 
 def read_seed_matrix(path: Path) -> pd.DataFrame:
     """The shipped matrix CSV as a DataFrame (``ente`` + criteria + final score)."""

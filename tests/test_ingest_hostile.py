@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from metrodigital.criteria import criterion_keys, seed_weights
 from metrodigital.ingest import ImportBlocked, prepare, preview_selection, publish
 from metrodigital.paths import DATA_DIR
+from metrodigital.ranking import rank
 from metrodigital.store import Store
 from tests.conftest import PROJECT_DIR
 from tests.test_ingest import LOCAL, ME, counts, seed_rows, xlsx
@@ -88,7 +89,7 @@ def test_names_without_latin_letters_get_keys_of_their_own_and_publish(
     preview_selection(preview, seed_weights(), 12)  # used to raise a ConstraintException
     wave = publish(store, preview, name="Nomi non latini", survey_date=None, auth=LOCAL,
                    actor=ME, accept_warnings=True)
-    names = [row[1] for row in store.ranked(wave.slug, seed_weights())]
+    names = rank(store, wave.slug, seed_weights()).table["ente"].tolist()
     assert set(NO_LATIN) <= set(names)
 
 

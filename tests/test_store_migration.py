@@ -21,6 +21,7 @@ import pytest
 from metrodigital.compare import saved_scenarios
 from metrodigital.criteria import load_criteria, seed_weights
 from metrodigital.paths import DATA_DIR
+from metrodigital.ranking import rank
 from metrodigital.store import SCHEMA_VERSION, SEED_WAVE_SLUG, Store, read_seed_matrix
 
 FIXTURE = Path(__file__).parent / "data" / "store_v2" / "store_v2.duckdb.gz"
@@ -112,8 +113,8 @@ def test_migrated_entities_get_their_istat_codes_where_the_territory_matches(
 def test_the_seed_scores_are_unchanged_by_the_migration(v2_path: Path) -> None:
     expected = read_seed_matrix(DATA_DIR / "seed_matrix.csv")
     with Store(v2_path) as store:
-        ranked = store.ranked(SEED_WAVE_SLUG, seed_weights())
-    scores = {ente: score for _, ente, score, *_ in ranked}
+        table = rank(store, SEED_WAVE_SLUG, seed_weights()).table
+    scores = dict(zip(table["ente"], table["score"], strict=True))
     assert len(scores) == 36
     assert scores == dict(zip(expected["ente"], expected["punteggio_finale"].astype(float),
                               strict=True))

@@ -6,7 +6,8 @@
   elsewhere and reported as intervals;
 - :mod:`.budget`: time allowance, cancel flag and progress of a computation.
 
-Pure numeric (numpy, scipy): nothing here knows about the store or the UI.
+Pure numeric (numpy, scipy): nothing here knows about the store or the UI. Scores,
+ranks and the selection rule are :mod:`metrodigital.scoring`'s (re-exported here).
 """
 
 from metrodigital.robustness.budget import Budget, Cancelled
@@ -17,7 +18,6 @@ from metrodigital.robustness.core import (
     DEFAULT_SPREAD,
     DEFAULT_TOP,
     PERCENTILES,
-    SCORE_DECIMALS,
     WEIGHT_MAX,
     WEIGHT_MIN,
     EffectiveWeights,
@@ -26,20 +26,16 @@ from metrodigital.robustness.core import (
     SimulationResult,
     TippingPoint,
     WeightBox,
-    competition_rank,
     draw_weights,
     effective_weights,
     is_selected,
     points_ranges,
     prefetch_solver,
     rank_bounds,
-    score_keys,
-    selected_mask,
     simulate,
     solver_output_silenced,
     tipping_points,
     weight_box,
-    weighted_scores,
     widest_points_range,
 )
 from metrodigital.robustness.intervals import (
@@ -49,6 +45,13 @@ from metrodigital.robustness.intervals import (
     bound_class,
     bound_ranks,
     plan_bounds,
+)
+from metrodigital.scoring import (
+    SCORE_DECIMALS,
+    competition_rank,
+    score_keys,
+    selected_mask,
+    weighted_scores,
 )
 
 __all__ = [

@@ -6,16 +6,19 @@ knows about the store or the UI.
 
 Conventions shared by every function:
 
-- ``points`` is an ``n_entities × n_criteria`` array, criteria in the order of
-  :data:`CRITERIA`; ``weights`` has one weight per criterion.
-- ``score = points @ weights``; scores are compared **after rounding to
-  9 decimals** (:data:`SCORE_DECIMALS`), so decimal weights do not create fake
-  differences (``0.1 + 0.2`` ties with ``0.3``).
-- Rank is the standard competition ranking: ``1 + the number of entities with a
-  strictly higher score`` (1, 2, 2, 4).
-- Selection is the app's default tie rule "include everyone tied at the cut-off":
-  an entity is selected iff its score is ``>=`` the N-th highest score, i.e. iff
-  its rank is ``<= N``; the selection can therefore exceed N.
+- ``points`` is an ``n_entities × n_criteria`` array, one column per criterion of
+  the survey's matrix (``criteria`` names them; without it an 8-column matrix is
+  taken as :data:`CRITERIA`, Torino's); ``weights`` has one weight per criterion.
+- Scores, ranks and selection follow :mod:`metrodigital.scoring`, the one scoring
+  path, whose functions this module uses (and re-exports):
+  ``score = points @ weights``, compared **after rounding to 9 decimals**
+  (:data:`SCORE_DECIMALS`), so decimal weights do not create fake differences
+  (``0.1 + 0.2`` ties with ``0.3``); the standard competition rank
+  ``1 + the number of entities with a strictly higher score`` (1, 2, 2, 4); the
+  default tie rule "include everyone tied at the cut-off": an entity is selected
+  iff its score is ``>=`` the N-th highest score, i.e. iff its rank is ``<= N``.
+  The simulation packs the same 9-decimal score keys with the entity index into one
+  sort key (``_chunk_ranks``) for speed; tests check it against ``competition_rank``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ import numpy as np
 import numpy.typing as npt
 
 from metrodigital.robustness.budget import Budget
+from metrodigital.scoring import SCORE_DECIMALS, score_keys, selected_mask
+from metrodigital.scoring import check_top as _check_top
 
 if TYPE_CHECKING:
     from scipy.optimize import OptimizeResult
@@ -49,7 +54,6 @@ CRITERIA: tuple[str, ...] = (
     "conclusione",
     "popolazione",
 )
-SCORE_DECIMALS = 9
 WEIGHT_MIN = 0.0
 WEIGHT_MAX = 10.0
 DEFAULT_TOP = 12
@@ -71,91 +75,9 @@ Effect = Literal["enters", "leaves"]
 
 
 # ---------------------------------------------------------------------------
-# Scores, ranks, selection
+# Inputs. Scores, ranks and the selection rule are metrodigital.scoring's (the one
+# scoring path): weighted_scores, score_keys, competition_rank, selected_mask.
 # ---------------------------------------------------------------------------
-
-
-def weighted_scores(points: npt.ArrayLike, weights: npt.ArrayLike) -> FloatArray:
-    """``points @ weights``; 2-D ``draws × criteria`` weights give one row of scores per draw."""
-    p = np.asarray(points, dtype=np.float64)
-    w = np.asarray(weights, dtype=np.float64)
-    return w @ p.T if w.ndim == 2 else p @ w
-
-
-def score_keys(scores: npt.ArrayLike) -> IntArray:
-    """Scores as integers in units of 1e-9: equal keys ⇔ equal after rounding to 9 decimals."""
-    s = np.asarray(scores, dtype=np.float64)
-    limit = 2.0**62 / 10**SCORE_DECIMALS
-    if s.size and not np.all(np.abs(s) < limit):
-        raise ValueError("scores too large (or not finite) to compare at 9 decimals")
-    return np.rint(s * 10**SCORE_DECIMALS).astype(np.int64)
-
-
-def competition_rank(scores: npt.ArrayLike) -> IntArray:
-    """Standard competition rank (1 + number strictly higher) after rounding to 9 decimals.
-
-    ``scores`` is 1-D (entities) or 2-D (draws × entities, ranked per row).
-    """
-    keys = score_keys(scores)
-    if keys.ndim == 1:
-        ordered = np.sort(keys)
-        # entities strictly above = n − (entities ≤ this score)
-        return (1 + keys.size - np.searchsorted(ordered, keys, side="right")).astype(np.int64)
-    if keys.ndim != 2:
-        raise ValueError("scores must be 1-D or 2-D")
-    return _ranks_2d(keys).astype(np.int64)
-
-
-def selected_mask(scores: npt.ArrayLike, top: int = DEFAULT_TOP) -> BoolArray:
-    """Selected under "include all ties at the cut-off": score >= N-th highest (rank <= N).
-
-    Works per row for a 2-D ``draws × entities`` array.
-    """
-    _check_top(top)
-    keys = score_keys(scores)
-    n = keys.shape[-1]
-    if top >= n:
-        return np.ones(keys.shape, dtype=bool)
-    # the N-th highest score, found by a partial sort (O(n) per row)
-    cutoff = np.partition(keys, n - top, axis=-1)[..., n - top]
-    return keys >= np.expand_dims(cutoff, -1)
-
-
-def _ranks_2d(keys: IntArray) -> npt.NDArray[np.int64]:
-    """Competition ranks per row of a 2-D key array (one sort per row, ties handled)."""
-    order = np.argsort(keys, axis=1, kind="stable")
-    ordered = np.take_along_axis(keys, order, axis=1)
-    ranks_sorted = _ranks_of_sorted(ordered)
-    ranks = np.empty_like(ranks_sorted)
-    np.put_along_axis(ranks, order, ranks_sorted, axis=1)
-    return ranks
-
-
-def _ranks_of_sorted(ordered: IntArray) -> npt.NDArray[np.int64]:
-    """Competition ranks of the entries of rows sorted ascending (ties share the best rank).
-
-    Position p in a row of n ascending values has rank ``n − last`` where ``last`` is the
-    last position holding the same value (everything after it is strictly higher).
-    """
-    rows, n = ordered.shape
-    positions = np.arange(n, dtype=np.int64)
-    if n == 0:
-        return np.empty((rows, 0), dtype=np.int64)
-    same_as_next = ordered[:, :-1] == ordered[:, 1:]
-    ranks = np.broadcast_to(n - positions, (rows, n)).copy()
-    tied_rows = np.flatnonzero(same_as_next.any(axis=1))
-    if tied_rows.size:
-        is_last = np.ones((tied_rows.size, n), dtype=bool)
-        is_last[:, :-1] = ~same_as_next[tied_rows]
-        last = np.where(is_last, positions, n)
-        last = np.minimum.accumulate(last[:, ::-1], axis=1)[:, ::-1]
-        ranks[tied_rows] = n - last
-    return ranks
-
-
-def _check_top(top: int) -> None:
-    if int(top) != top or top < 1:
-        raise ValueError(f"top must be a positive whole number, got {top!r}")
 
 
 def _criterion_keys(criteria: Sequence[str] | None, n_criteria: int) -> tuple[str, ...]:

@@ -42,22 +42,21 @@ from metrodigital.robustness.core import (
     BEAT_MARGIN,
     DEFAULT_SPREAD,
     DEFAULT_TOP,
-    SCORE_DECIMALS,
     BoolArray,
     FloatArray,
     IntArray,
     WeightBox,
     _as_points,
     _as_weights,
-    _check_top,
     _chunk_ranks,
     _rank_milp,
     _rank_of,
     _snap_to_ties,
-    competition_rank,
     solver_output_silenced,
     weight_box,
 )
+from metrodigital.scoring import SCORE_DECIMALS, competition_rank
+from metrodigital.scoring import check_top as _check_top
 
 BoundClass = Literal["always", "never", "borderline", "undecided"]
 Direction = Literal["best", "worst"]
