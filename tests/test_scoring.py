@@ -271,4 +271,6 @@ def test_a_wave_of_a_survey_with_other_criteria_ranks_by_them(
                     "Comune di Delta": 2 / 4 + 1 + 1}
         got = dict(zip(shares.table["ente"], shares.table["score"], strict=True))
         assert got == pytest.approx(expected, abs=1e-9)
-        assert np.array_equal(shares.table["rank"].to_numpy(), [1, 2, 3, 3])
+        assert shares.table["ente"].tolist() == [
+            "Comune di Beta", "Comune di Gamma", "Comune di Delta", "Comune di Alfa"]
+        assert np.array_equal(shares.table["rank"].to_numpy(), [1, 2, 3, 4])
