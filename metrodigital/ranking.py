@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -39,8 +39,8 @@ class WavePoints:
 
     Rows are the wave's entities in the order of its file; ``values`` (read-only)
     has one column per criterion of ``criteria``. ``groups`` gives each entity's
-    population class and zona omogenea (for quotas), read once from the points of
-    the population criterion and the entity's ISTAT code.
+    population class and zona omogenea (for quotas), read once, when quotas first
+    ask, from the points of the population criterion and the entity's ISTAT code.
     """
 
     wave: str
@@ -53,7 +53,14 @@ class WavePoints:
     entity_ids: npt.NDArray[np.object_]
     names: npt.NDArray[np.object_]
     values: npt.NDArray[np.float64]
-    groups: Mapping[str, Mapping[GroupKind, int]] = field(repr=False)
+    istat_codes: tuple[str | None, ...] = field(repr=False)
+    survey: Survey = field(repr=False, compare=False)
+
+    @cached_property
+    def groups(self) -> dict[str, dict[GroupKind, int]]:
+        population = (self.values[:, self.criteria.index(self.population_key)]
+                      if self.population_key else None)
+        return _groups(self.survey, self.entity_ids, self.istat_codes, population)
 
 
 def criteria_maxima(survey: Survey) -> dict[str, float]:
@@ -96,12 +103,13 @@ def _wave_points(store: Store, slug: str, wave_id: int) -> WavePoints:
         maxima=criteria_maxima(survey), reference_weights=reference,
         population_key=population, entity_ids=ids,
         names=frame["ente"].to_numpy(dtype=object), values=values,
-        groups=_groups(survey, ids, frame["istat_code"].tolist(),
-                       values[:, keys.index(population)] if population else None),
+        istat_codes=tuple(c if isinstance(c, str) and c else None
+                          for c in frame["istat_code"].tolist()),
+        survey=survey,
     )
 
 
-def _groups(survey: Survey, ids: npt.NDArray[np.object_], codes: list[object],
+def _groups(survey: Survey, ids: npt.NDArray[np.object_], codes: tuple[str | None, ...],
             population_points: npt.NDArray[np.float64] | None
             ) -> dict[str, dict[GroupKind, int]]:
     """Each entity's population class (by its points on the population criterion) and
@@ -119,8 +127,7 @@ def _groups(survey: Survey, ids: npt.NDArray[np.object_], codes: list[object],
     groups: dict[str, dict[GroupKind, int]] = {}
     for row, entity_id in enumerate(ids):
         code = codes[row]
-        zones = {zone_of.get(part) for part in str(code).split(";")} if isinstance(
-            code, str) and code else {None}
+        zones = {zone_of.get(part) for part in code.split(";")} if code else {None}
         zone = zones.pop() if len(zones) == 1 else None
         points = float(population_points[row]) if population_points is not None else 0.0
         groups[str(entity_id)] = {"pop": class_of.get(points, int(points)),
