@@ -93,7 +93,8 @@ elif decision.allowed:
                 extra = store_problems(store, preview)
                 problem_report(preview, extra, lang)
                 if not preview.errors:
-                    st.subheader(t("upload.preview", lang))
+                    st.subheader(t("upload.preview", lang) if preview.has_matrix
+                                 else t("carica.preview_answers", lang))
                     weights_note(preview, lang)
                     if preview.has_matrix:
                         try:

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from metrodigital.paths import DATA_DIR
 from metrodigital.store import Store
 from metrodigital.surveys.answers import wide_answers
+from metrodigital.surveys.registry import load_survey
 from tests.test_upload_page import APP, UPLOAD, XLSX, button, publish_as
 from tests.test_weights_row import WEIGHTS
 from tests.test_weights_row import _workbook as weights_workbook
@@ -65,11 +66,11 @@ def test_the_waves_table_labels_the_examples_and_names_their_survey(editor_db: P
     app = open_upload()
     table = app.dataframe[0].value
     labels = dict(zip(table["Ondata"], table["Indagine"], strict=True))
-    assert labels["PON Metro Milano 2017 (dati sintetici di esempio)"].startswith(
-        "PON Metro Milano 2017")
-    assert labels["METRODIGITAL 2023 – risposte (dati sintetici di esempio)"].startswith(
-        "METRODIGITAL")
-    assert labels["METRODIGITAL 2023"].startswith("METRODIGITAL")
+    # the survey by its short name, as in the sidebar
+    assert labels["PON Metro Milano 2017 (dati sintetici di esempio)"] == \
+        load_survey(MILAN).name_in("it")
+    assert labels["METRODIGITAL 2023 – risposte (dati sintetici di esempio)"] == \
+        labels["METRODIGITAL 2023"] == load_survey("metrodigital-2022").name_in("it")
 
 
 def test_a_milan_file_uploaded_with_the_milan_survey_publishes_a_milan_wave(
@@ -80,6 +81,7 @@ def test_a_milan_file_uploaded_with_the_milan_survey_publishes_a_milan_wave(
     assert not app.exception
     assert "Nessun problema: 59 enti pronti da pubblicare." in [s.body for s in app.success]
     assert any("nessuna graduatoria" in c.value for c in app.caption)
+    assert "Anteprima: chi risponde" in [h.value for h in app.subheader]
     publish_as(app, "Milano 2018")
     assert not app.exception, [e.message for e in app.exception]
     assert any("Ondata «Milano 2018» pubblicata: 59 enti" in s.body for s in app.success)

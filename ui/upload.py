@@ -195,7 +195,7 @@ def mapping_editor(preview: Preview, lang: Lang) -> dict[str, str]:
 
 def waves_table(store: Store, lang: Lang) -> None:
     """Every published wave: an example says it is synthetic; the survey it belongs to."""
-    titles = {sid: load_survey(sid).title_in(lang) for sid in {w.survey_id for w in
+    titles = {sid: load_survey(sid).name_in(lang) for sid in {w.survey_id for w in
                                                                 store.waves()}}
     rows = [
         {
