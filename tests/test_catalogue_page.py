@@ -155,9 +155,13 @@ def test_a_survey_without_a_catalogue_says_so_and_how_to_switch() -> None:
     app = open_page()  # the default survey, METRODIGITAL 2022: a matrix, no services
     body = shown(app.info[0])
     assert "non propone servizi da votare" in body
-    assert "«Indagine»" in body and "PON Metro Milano 2017" in body
+    assert "«Indagine»" in body and body.endswith("che ne ha uno: PON Metro 2017 · Milano.")
     assert not app.dataframe
-    link = next(p for p in app.get("page_link") if "PON Metro Milano 2017" in p.proto.label)
-    assert (link.proto.page, link.proto.query_string) == ("Catalogo", f"survey={MILAN}")
+    # one click away: the survey changes as if chosen in the sidebar
+    app.button(key=f"_open_catalogue_{MILAN}").click().run()
+    assert not app.exception
+    assert app.selectbox(key="survey").value == MILAN
+    assert shown(app.success[0]).startswith("Catalogo: PagoPA, Fascicolo del Cittadino e SISA")
+    assert app.query_params["survey"] == MILAN
     english = open_page(survey="metrodigital-2022", lang="en")
     assert "proposes no services to rate" in shown(english.info[0])

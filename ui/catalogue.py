@@ -73,19 +73,26 @@ def surveys_with_catalogue() -> list[Survey]:
 def no_catalogue(survey: Survey, lang: Lang) -> None:
     """Say plainly that this survey proposes no services, and how to switch."""
     found = surveys_with_catalogue()
-    others = [plain(s.title_in(lang)) for s in found]
-    st.info(t("catalogue.page.no_catalogue", lang, survey=plain(survey.title_in(lang)),
+    others = [plain(s.name_in(lang)) for s in found]
+    st.info(t("catalogue.page.no_catalogue", lang, survey=plain(survey.name_in(lang)),
               label=t("sidebar.survey", lang), others=", ".join(others) or "—"),
             icon=":material/category:")
-    for other in found:  # or straight there
-        query = {"survey": other.id, **({"lang": lang} if lang != "it" else {})}
-        st.page_link("pages/5_Catalogo.py", query_params=query, icon=":material/category:",
-                     label=t("catalogue.page.open_other", lang,
-                             survey=plain(other.title_in(lang))))
+    for other in found:  # or straight there: the sidebar's survey changes, as if chosen
+        st.button(t("catalogue.page.open_other", lang, survey=plain(other.name_in(lang))),
+                  key=f"_open_catalogue_{other.id}", icon=":material/category:",
+                  on_click=_switch_survey, args=(other.id,))
+
+
+def _switch_survey(survey_id: str) -> None:
+    """Choose ``survey_id`` in the sidebar; its wave falls back to the survey's default."""
+    from metrodigital.params import PARAM_SURVEY, PARAM_WAVE
+
+    st.session_state[PARAM_SURVEY] = survey_id
+    st.session_state[PARAM_WAVE] = ""
 
 
 def no_wave(survey: Survey, lang: Lang) -> None:
-    st.info(t("catalogue.page.no_wave", lang, survey=plain(survey.title_in(lang))),
+    st.info(t("catalogue.page.no_wave", lang, survey=plain(survey.name_in(lang))),
             icon=":material/inbox:")
 
 

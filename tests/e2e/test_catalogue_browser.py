@@ -111,3 +111,18 @@ def test_the_page_fits_a_phone(browser: Browser, app_url: str) -> None:
         screenshot(page, "catalogo_phone_chart")
     finally:
         context.close()
+
+
+def test_the_torino_survey_says_it_has_no_services_and_links_to_one(page: Page,
+                                                                    app_url: str) -> None:
+    app = AppPage(page).open(app_url + "/Catalogo?lang=en")
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_test_id("stAlertContainer").first).to_contain_text(
+        "proposes no services to rate")
+    screenshot(page, "catalogo_torino_no_services_en")
+    main.get_by_role("button", name=re.compile("Open the catalogue of")).click()
+    wait_for_app_run(page)
+    outcome = main.get_by_test_id("stAlertContainer").filter(has_text="Catalogue:").first
+    expect(outcome).to_contain_text("Catalogue: PagoPA, Fascicolo del Cittadino and SISA")
+    assert app.title() == "Service catalogue"
+    expect(page).to_have_url(re.compile(r"survey=ponmetro-milano-2017|wave=pon-metro"))
