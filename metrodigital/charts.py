@@ -59,7 +59,8 @@ def contributions_rows(selection: Selection, lang: str) -> pa.Table:
     ``first`` marks one row per entity (for the score label), ``first_out``
     the first entity below the cut-off (for the cut-off rule).
     """
-    counted = [c for c in load_criteria() if selection.scenario.weights[c.key] > 0]
+    counted = [c for c in load_criteria(selection.scenario.survey)
+               if selection.scenario.weights[c.key] > 0]
     keys = [c.key for c in counted]
     table = selection.table
     n, k = len(table), len(keys)
@@ -86,10 +87,11 @@ def contributions_rows(selection: Selection, lang: str) -> pa.Table:
 
 
 @lru_cache(maxsize=64)
-def _contributions_spec(lang: str, keys: tuple[str, ...]) -> dict[str, Any]:
+def _contributions_spec(lang: str, keys: tuple[str, ...], survey: str) -> dict[str, Any]:
     """The chart's Vega-Lite spec for ``lang`` and the counted criteria, built by Altair."""
-    labels = [criterion(k).label(lang) for k in keys]
-    colours = [CRITERION_COLOURS[criterion(k).position - 1] for k in keys]
+    labels = [criterion(k, survey).label(lang) for k in keys]
+    colours = [CRITERION_COLOURS[(criterion(k, survey).position - 1) % len(CRITERION_COLOURS)]
+               for k in keys]
     placeholder = pd.DataFrame(columns=["nome"])
     base = alt.Chart(placeholder)
     bars = base.mark_bar().encode(
@@ -141,7 +143,9 @@ def contributions_chart(selection: Selection, lang: str) -> tuple[dict[str, Any]
     cut-off after the last selected entity; the score is written at each bar's
     end. Returns the Vega-Lite spec and the rows to draw with it.
     """
-    keys = tuple(c.key for c in load_criteria() if selection.scenario.weights[c.key] > 0)
+    keys = tuple(c.key for c in load_criteria(selection.scenario.survey)
+                 if selection.scenario.weights[c.key] > 0)
     # the spec is the same object for every rerun with the same language and criteria, so
     # the browser only swaps the data instead of rebuilding the chart
-    return _contributions_spec(lang, keys), contributions_rows(selection, lang)
+    return (_contributions_spec(lang, keys, selection.scenario.survey),
+            contributions_rows(selection, lang))

@@ -35,6 +35,13 @@ from metrodigital.criteria import criterion_keys, load_criteria, seed_weights
 from metrodigital.explain import note_text, quota_sentences, quota_text, short_name, tie_sentence
 from metrodigital.export_text import csv_cell, json_dumps, printable, printable_lines
 from metrodigital.i18n import LANGUAGES, Lang, fmt_number, normalise_lang, quote, t
+from metrodigital.params import (
+    PARAM_SURVEY,
+    default_wave,
+    param,
+    parse_weight_overrides,
+    weight_params,
+)
 from metrodigital.paths import database_path
 from metrodigital.quotas import Quota, parse_quota
 from metrodigital.ranking import Selection, evaluate, score_decimals
@@ -58,10 +65,9 @@ from metrodigital.scenario import (
     Normalisation,
     Scenario,
     TieRule,
-    parse_weight_overrides,
-    weight_params,
 )
 from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError, slugify
+from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey, survey_ids
 
 if TYPE_CHECKING:
     from metrodigital.catalogue import CatalogueChoice, SurveyCatalogue
@@ -113,15 +119,27 @@ def _argparse_in(lang: Lang) -> Iterator[None]:
         argparse._ = original  # type: ignore[attr-defined]
 
 
+def _argv_option(argv: Sequence[str], option: str) -> str | None:
+    """The value of ``option X`` or ``option=X`` in ``argv`` (the last one given)."""
+    chosen = None
+    for index, item in enumerate(argv):
+        if item == option and index + 1 < len(argv):
+            chosen = argv[index + 1]
+        elif item.startswith(option + "="):
+            chosen = item.partition("=")[2]
+    return chosen
+
+
 def argv_lang(argv: Sequence[str]) -> Lang:
     """The language asked for by ``--lang X`` or ``--lang=X`` anywhere in ``argv``."""
-    chosen = "it"
-    for index, item in enumerate(argv):
-        if item == "--lang" and index + 1 < len(argv):
-            chosen = argv[index + 1]
-        elif item.startswith("--lang="):
-            chosen = item.partition("=")[2]
-    return normalise_lang(chosen)
+    return normalise_lang(_argv_option(argv, "--lang") or "it")
+
+
+def argv_survey(argv: Sequence[str]) -> str:
+    """The survey asked for by ``--survey``: its criteria are what ``--weights`` and
+    ``--ties`` may name (an unknown survey is refused by the option itself)."""
+    chosen = _argv_option(argv, param(PARAM_SURVEY).cli)
+    return chosen if chosen in survey_ids() else DEFAULT_SURVEY
 
 
 def _help(key: str, lang: Lang, default: object = None, **params: object) -> str:
@@ -136,8 +154,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse that exits with status 2, the usage and a one-line reason (its default)."""
 
 
-def _ties(lang: Lang) -> Callable[[str], tuple[TieRule, tuple[str, ...]]]:
-    by_code = weight_params()
+def _ties(lang: Lang, survey: str) -> Callable[[str], tuple[TieRule, tuple[str, ...]]]:
+    by_code = weight_params(survey)
+    keys_of_survey = criterion_keys(survey)
 
     def parse(text: str) -> tuple[TieRule, tuple[str, ...]]:
         rule, _, rest = text.strip().partition(":")
@@ -146,16 +165,16 @@ def _ties(lang: Lang) -> Callable[[str], tuple[TieRule, tuple[str, ...]]]:
         if rule == "criteria":
             names = [k.strip().lower() for k in rest.split(",") if k.strip()]
             keys = [by_code.get(name, name) for name in names]
-            if keys and all(k in criterion_keys() for k in keys):
+            if keys and all(k in keys_of_survey for k in keys):
                 return TieRule.CRITERIA, tuple(dict.fromkeys(keys))
         raise argparse.ArgumentTypeError(t("cli.bad_ties", lang, value=text,
-                                           keys=_criteria_list()))
+                                           keys=_criteria_list(survey)))
 
     return parse
 
 
-def _criteria_list() -> str:
-    return ", ".join(f"{c.key} ({c.code})" for c in load_criteria())
+def _criteria_list(survey: str) -> str:
+    return ", ".join(f"{c.key} ({c.code})" for c in load_criteria(survey))
 
 
 def _quota(lang: Lang) -> Callable[[str], Quota]:
@@ -168,22 +187,22 @@ def _quota(lang: Lang) -> Callable[[str], Quota]:
     return parse
 
 
-def _weights(lang: Lang) -> Callable[[str], dict[str, float]]:
+def _weights(lang: Lang, survey: str) -> Callable[[str], dict[str, float]]:
     def parse(text: str) -> dict[str, float]:
         try:
-            return parse_weight_overrides(text)
+            return parse_weight_overrides(text, survey)
         except ValueError:
             items = [item for item in text.split(",") if item.strip()]
-            bad = next((item for item in items if not _weight_ok(item)), text)
-            raise argparse.ArgumentTypeError(
-                t("cli.bad_weight", lang, value=bad.strip(), keys=_criteria_list())) from None
+            bad = next((item for item in items if not _weight_ok(item, survey)), text)
+            raise argparse.ArgumentTypeError(t(
+                "cli.bad_weight", lang, value=bad.strip(), keys=_criteria_list(survey))) from None
 
     return parse
 
 
-def _weight_ok(item: str) -> bool:
+def _weight_ok(item: str, survey: str) -> bool:
     try:
-        parse_weight_overrides(item)
+        parse_weight_overrides(item, survey)
     except ValueError:
         return False
     return True
@@ -214,21 +233,25 @@ def _date(lang: Lang) -> Callable[[str], date]:
 
 
 def _scenario_options(command: argparse.ArgumentParser, lang: Lang, *, ties: bool,
-                      robustness: bool) -> None:
-    """The options that describe a scenario, shared by rank, robustness and report."""
+                      robustness: bool, survey: str) -> None:
+    """The options that describe a scenario, shared by rank, robustness and report
+    (the flags of the link parameters' table, :data:`metrodigital.params.PARAMS`)."""
+    command.add_argument(param(PARAM_SURVEY).cli, choices=list(survey_ids()),
+                         default=DEFAULT_SURVEY, metavar="ID",
+                         help=_help(param(PARAM_SURVEY).help_key, lang, DEFAULT_SURVEY))
     source = command.add_mutually_exclusive_group()
     source.add_argument("--data", type=Path, metavar=t("cli.metavar.file", lang),
                         help=_help("cli.help.data", lang))
     source.add_argument("--wave", metavar=t("cli.metavar.name", lang),
                         help=_help("cli.help.wave", lang, SEED_WAVE_SLUG))
-    command.add_argument("--weights", type=_weights(lang), default={},
+    command.add_argument("--weights", type=_weights(lang, survey), default={},
                          metavar=t("cli.metavar.weights", lang),
                          help=_help("cli.help.weights", lang, ", ".join(
-                             f"{k}={_number(w)}" for k, w in seed_weights().items())))
+                             f"{k}={_number(w)}" for k, w in seed_weights(survey).items())))
     command.add_argument("--top", type=_bounded(1, TOP_MAX, lang), default=DEFAULT_TOP,
                          metavar="N", help=_help("cli.help.top", lang, DEFAULT_TOP))
     if ties:
-        command.add_argument("--ties", type=_ties(lang), default=(TieRule.ALL, ()),
+        command.add_argument("--ties", type=_ties(lang, survey), default=(TieRule.ALL, ()),
                              metavar=t("cli.metavar.rule", lang),
                              help=_help("cli.help.ties", lang, "all"))
         command.add_argument("--pick", action="append", default=[], metavar="ID",
@@ -254,7 +277,7 @@ def _lang_option(command: argparse.ArgumentParser, lang: Lang) -> None:
                          help=_help("cli.help.lang", lang, "it"))
 
 
-def build_parser(lang: Lang = "it") -> argparse.ArgumentParser:
+def build_parser(lang: Lang = "it", survey: str = DEFAULT_SURVEY) -> argparse.ArgumentParser:
     """The parser, every text in ``lang``; build and use it inside :func:`_argparse_in`."""
     parser = _Parser(prog="python -m metrodigital", description=t("cli.description", lang))
     _lang_option(parser, lang)
@@ -262,13 +285,13 @@ def build_parser(lang: Lang = "it") -> argparse.ArgumentParser:
                                      metavar="{rank,robustness,report,validate,import,catalogue}")
     rank = commands.add_parser("rank", help=_help("cli.help.rank", lang),
                                description=t("cli.help.rank", lang))
-    _scenario_options(rank, lang, ties=True, robustness=False)
+    _scenario_options(rank, lang, ties=True, robustness=False, survey=survey)
     rank.add_argument("--format", choices=["table", "csv", "json"], default="table",
                       help=_help("cli.help.rank_format", lang, "table"))
 
     robust = commands.add_parser("robustness", help=_help("cli.help.robustness", lang),
                                  description=t("cli.help.robustness", lang))
-    _scenario_options(robust, lang, ties=False, robustness=True)
+    _scenario_options(robust, lang, ties=False, robustness=True, survey=survey)
     robust.add_argument("--format", choices=["json"], default="json",
                         help=_help("cli.help.robustness_format", lang, "json"))
 
@@ -278,7 +301,7 @@ def build_parser(lang: Lang = "it") -> argparse.ArgumentParser:
                         help=_help("cli.help.out", lang))
     report.add_argument("--url", type=_url(lang), metavar="URL",
                         help=_help("cli.help.url", lang, env=PUBLIC_URL_ENV))
-    _scenario_options(report, lang, ties=True, robustness=True)
+    _scenario_options(report, lang, ties=True, robustness=True, survey=survey)
 
     validate = commands.add_parser("validate", help=_help("cli.help.validate", lang),
                                    description=t("cli.help.validate", lang))
@@ -303,6 +326,7 @@ def build_parser(lang: Lang = "it") -> argparse.ArgumentParser:
     _lang_option(load, lang)
     _catalogue_parser(commands, lang)
     return parser
+
 
 # -- catalogue (H-CATALOGUE's block) ----------------------------------------------------
 def _catalogue_parser(commands: argparse._SubParsersAction, lang: Lang) -> None:
@@ -476,8 +500,8 @@ def run_robustness(args: argparse.Namespace) -> int:
     lang = normalise_lang(args.lang)
     store, wave, warnings = _open_store(args, lang)
     try:
-        scenario = Scenario(weights={**seed_weights(), **args.weights}, top=args.top, wave=wave,
-                            spread=args.spread, draws=args.draws, seed=args.seed)
+        scenario = Scenario(**_weights_of(args, store, wave), survey=args.survey, top=args.top,
+                            wave=wave, spread=args.spread, draws=args.draws, seed=args.seed)
         if scenario.total_weight == 0:
             raise CliFailure(t("selection.all_zero", lang))
         from metrodigital.analysis import AnalysisTooLarge
@@ -492,6 +516,7 @@ def run_robustness(args: argparse.Namespace) -> int:
     bounds = report.bounds
     output = {
         "scenario": {
+            "survey": scenario.survey,
             "wave": scenario.wave,
             "weights": {k: _number(w) for k, w in scenario.weights.items()},
             "top": scenario.top,
@@ -528,7 +553,7 @@ def run_report(args: argparse.Namespace) -> int:
             raise CliFailure(t("cli.bad_public_url", lang, value=bad, env=PUBLIC_URL_ENV)) from None
     store, wave_slug, _ = _open_store(args, lang)
     try:
-        scenario = _scenario(args, wave_slug, lang)
+        scenario = _scenario(args, store, wave_slug, lang)
         selection = evaluate(store, scenario)
         _check_picks(selection, lang)
         robustness = (analyse(store, scenario, load_solver_early=True)
@@ -654,17 +679,34 @@ def _open_store(args: argparse.Namespace, lang: str) -> tuple[Store, str, list[s
         return store, wave.slug, warnings + final_score_warnings(preview, lang)
     # opened like the app opens it, so that in one process both share the database
     store = Store(database_path())
-    wanted = args.wave or SEED_WAVE_SLUG
-    slugs = {w.slug for w in store.waves()}
+    survey = getattr(args, "survey", DEFAULT_SURVEY)
+    waves = [w for w in store.waves() if w.survey_id == survey]
+    wanted = args.wave or default_wave(survey, waves)
+    slugs = {w.slug for w in waves}
     slug = wanted if wanted in slugs else slugify(wanted)
     if slug not in slugs:
-        names = ", ".join(f"{w.name} ({w.slug})" for w in store.waves())
+        names = ", ".join(f"{w.name} ({w.slug})" for w in waves)
         store.close()
+        if not waves:
+            raise CliFailure(t("cli.survey_without_waves", lang, survey=survey))
         raise CliFailure(t("cli.wave_not_found", lang, value=wanted, names=names))
+    if not load_survey(survey).has_matrix:
+        store.close()
+        raise CliFailure(t("cli.survey_without_matrix", lang, survey=survey))
     return store, slug, []
 
 
-def _scenario(args: argparse.Namespace, wave: str, lang: Lang) -> Scenario:
+def _weights_of(args: argparse.Namespace, store: Store, wave: str) -> dict[str, dict[str, float]]:
+    """The scenario's weights (the wave's reference weights, changed by ``--weights``)
+    and the reference weights themselves."""
+    survey = getattr(args, "survey", DEFAULT_SURVEY)
+    reference = seed_weights(survey)
+    reference.update({k: v for k, v in store.wave(wave).reference_weights.items()
+                      if k in reference})
+    return {"weights": {**reference, **args.weights}, "reference": reference}
+
+
+def _scenario(args: argparse.Namespace, store: Store, wave: str, lang: Lang) -> Scenario:
     """The scenario the options of rank and report describe."""
     rule, tie_criteria = args.ties
     if args.pick and rule is not TieRule.CHOICE:
@@ -672,7 +714,7 @@ def _scenario(args: argparse.Namespace, wave: str, lang: Lang) -> Scenario:
     if len({q.kind for q in args.quota}) > 1:
         raise CliFailure(t("cli.quota_kinds", lang, value=" ".join(q.code for q in args.quota)))
     return Scenario(
-        weights={**seed_weights(), **args.weights}, top=args.top, ties=rule,
+        **_weights_of(args, store, wave), survey=args.survey, top=args.top, ties=rule,
         tie_criteria=tie_criteria, picks=tuple(dict.fromkeys(args.pick)), wave=wave,
         quotas=tuple(dict.fromkeys(args.quota)), normalisation=Normalisation(args.norm),
         **({"spread": args.spread, "draws": args.draws, "seed": args.seed}
@@ -692,15 +734,17 @@ def _check_picks(selection: Selection, lang: Lang) -> list[str]:
 
 
 def selection_json(selection: Selection, warnings: list[str], lang: str) -> dict[str, object]:
-    keys = list(criterion_keys())
     scenario = selection.scenario
+    keys = list(criterion_keys(scenario.survey))
     ties = selection.ties
     names = selection.table.set_index("entity_id")["ente"]
     quota = selection.quota
     return {
         "scenario": {
+            "survey": scenario.survey,
             "wave": scenario.wave,
             "weights": {k: _number(w) for k, w in scenario.weights.items()},
+            "reference_weights": {k: _number(w) for k, w in scenario.reference.items()},
             "shares": scenario.shares(),
             "top": scenario.top,
             "ties": scenario.ties_label(),
@@ -775,7 +819,7 @@ def _table_text(selection: Selection, lang: Lang) -> str:
 
 
 def _csv_text(selection: Selection) -> str:
-    keys = list(criterion_keys())
+    keys = list(criterion_keys(selection.scenario.survey))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["rank", "entity_id", "ente", "score", "seed_rank", "rank_change",
@@ -807,7 +851,7 @@ def run_rank(args: argparse.Namespace) -> int:
     lang = normalise_lang(args.lang)
     store, wave, warnings = _open_store(args, lang)
     try:
-        scenario = _scenario(args, wave, lang)
+        scenario = _scenario(args, store, wave, lang)
         selection = evaluate(store, scenario)
         warnings = warnings + _check_picks(selection, lang)
         warnings += _normalisation_warning(store, selection, lang)
@@ -851,7 +895,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     lang = argv_lang(arguments)
     with _argparse_in(lang):
-        args = build_parser(lang).parse_args(arguments)
+        args = build_parser(lang, argv_survey(arguments)).parse_args(arguments)
     args.lang = lang  # also when --lang came before the command
     commands = {"rank": run_rank, "robustness": run_robustness, "report": run_report,
                 "validate": run_validate, "import": run_import, "catalogue": run_catalogue}

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 
+from metrodigital.params import WaveRef as Wave
+from metrodigital.params import scenario_from_params, scenario_to_params
 from metrodigital.ranking import Selection
 from metrodigital.roles import Actor, AuthConfig, require_editor
-from metrodigital.scenario import Scenario, scenario_from_params, scenario_to_params
+from metrodigital.scenario import Scenario
 from metrodigital.store import Store, StoreError
+from metrodigital.surveys.registry import DEFAULT_SURVEY
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,16 @@ class SavedScenario:
     query: str
     created_at: datetime
     created_by: str
+    survey_id: str = DEFAULT_SURVEY
+    reference_weights: dict[str, float] = field(default_factory=dict, hash=False)
 
     def scenario(self) -> Scenario:
-        """The scenario the saved query string describes (defaults where it is silent)."""
-        parsed, _ = scenario_from_params(parse_qs(self.query), waves=(self.wave,),
-                                         default_wave=self.wave)
+        """The scenario the saved query string describes (defaults where it is silent:
+        its wave, and that wave's reference weights)."""
+        wave = Wave(slug=self.wave, survey_id=self.survey_id,
+                    reference_weights=self.reference_weights)
+        parsed, _ = scenario_from_params(parse_qs(self.query), waves=(wave,),
+                                         default_wave_slug=self.wave)
         return parsed
 
 
@@ -63,7 +71,7 @@ def save_scenario(store: Store, name: str, scenario: Scenario, *, auth: AuthConf
     clean = " ".join(name.split())
     if not clean:
         raise StoreError("compare.bad_name")
-    query = urlencode(scenario_to_params(scenario, default_wave=scenario.wave), doseq=True)
+    query = urlencode(scenario_to_params(scenario, default_wave_slug=scenario.wave), doseq=True)
     store.save_scenario(clean, scenario.wave, query, actor.name(auth))
     return next(s for s in saved_scenarios(store) if s.name == clean)
 
@@ -72,7 +80,10 @@ def saved_scenarios(store: Store) -> list[SavedScenario]:
     rows = store.cursor().execute(
         "SELECT s.name, w.slug, s.query, s.created_at, s.created_by FROM scenarios AS s "
         "JOIN waves AS w USING (wave_id) ORDER BY s.created_at DESC").fetchall()
-    return [SavedScenario(*row) for row in rows]
+    waves = {w.slug: w for w in store.waves()}
+    return [SavedScenario(*row, survey_id=waves[row[1]].survey_id,
+                          reference_weights=dict(waves[row[1]].reference_weights))
+            for row in rows]
 
 
 def delete_scenario(store: Store, name: str, *, auth: AuthConfig, actor: Actor) -> None:

@@ -94,6 +94,11 @@ def normalise_lang(value: object) -> Lang:
     return value if value in LANGUAGES else DEFAULT_LANG  # type: ignore[return-value]
 
 
+def has_message(key: str) -> bool:
+    """Whether the catalogue has the message ``key``."""
+    return key in catalogue()
+
+
 def t(key: str, lang: str = DEFAULT_LANG, /, **params: object) -> str:
     """The message ``key`` in ``lang``, with ``params`` substituted; for a message with
     plural forms, the form that suits the number in its ``count`` parameter."""

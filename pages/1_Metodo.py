@@ -1,12 +1,34 @@
-"""METRODIGITAL — the Method page: the questionnaire, the matrix, weights, ties, source."""
+"""METRODIGITAL — the Method page: the surveys, the questionnaire, the matrix, weights, ties,
+the catalogue, the link and the source, for the survey chosen in the sidebar."""
 
 import streamlit as st
 
 from metrodigital.i18n import t
+from metrodigital.method import link_parameters, survey_outline
+from metrodigital.surveys.registry import DEFAULT_SURVEY
 from ui.common import close_page, open_page
 
-page = open_page("method.title")
-for section in ("questionnaire", "matrix", "weights", "ties", "quotas", "link", "source"):
-    st.subheader(t(f"method.{section}.title", page.lang))
-    st.markdown(t(f"method.{section}.body", page.lang))
+page = open_page("method.title", matrix=False)
+lang, survey = page.lang, page.survey
+st.subheader(t("method.surveys.title", lang))
+st.markdown(t("method.surveys.body", lang))
+if survey.id == DEFAULT_SURVEY:  # the source's method, told in full
+    sections = ("questionnaire", "matrix", "weights", "ties", "quotas")
+else:
+    sections = ("milan",) if survey.id == "ponmetro-milano-2017" else ()
+for section in sections:
+    st.subheader(t(f"method.{section}.title", lang))
+    st.markdown(t(f"method.{section}.body", lang))
+st.subheader(t("method.definition.title", lang))
+st.caption(t("method.definition.caption", lang, file=survey.path))
+reconstruction = survey.reconstruction(lang)
+if reconstruction:
+    st.info(reconstruction, icon=":material/construction:")
+st.dataframe(survey_outline(survey, lang), hide_index=True, width="stretch")
+st.subheader(t("method.link.title", lang))
+st.markdown(t("method.link.body", lang))
+st.dataframe(link_parameters(survey, lang), hide_index=True, width="stretch")
+if survey.id == DEFAULT_SURVEY:
+    st.subheader(t("method.source.title", lang))
+    st.markdown(t("method.source.body", lang))
 close_page(page)

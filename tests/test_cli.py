@@ -31,7 +31,8 @@ def test_json_has_the_documented_shape_and_the_tie(capsys: pytest.CaptureFixture
     out = run_json(capsys)
     assert set(out) >= {"scenario", "ranking", "warnings"}
     shares = {k: w / 29 for k, w in seed_weights().items()}
-    assert out["scenario"] == {"wave": "metrodigital-2023", "weights": seed_weights(),
+    assert out["scenario"] == {"survey": "metrodigital-2022", "wave": "metrodigital-2023",
+                               "weights": seed_weights(), "reference_weights": seed_weights(),
                                "shares": pytest.approx(shares), "top": 12, "ties": "all",
                                "picks": [], "quotas": [], "normalisation": "raw"}
     ranking = out["ranking"]
@@ -481,3 +482,36 @@ def test_a_report_that_cannot_be_written_is_explained_and_leaves_nothing(
     assert str(missing) in err and "--out" in err and "Traceback" not in err
     assert ("Impossibile scrivere" in err) == (lang == "it")
     assert not missing.parent.exists()
+
+
+# -- --survey --------------------------------------------------------------------------
+@pytest.mark.parametrize("command", ["rank", "robustness"])
+def test_a_survey_without_a_matrix_is_said_plainly(capsys: pytest.CaptureFixture[str],
+                                                    command: str) -> None:
+    status = main([command, "--survey", "ponmetro-milano-2017", "--lang", "en"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "has no prioritisation matrix" in err
+    assert "catalogue --survey ponmetro-milano-2017" in err
+    assert "Traceback" not in err
+
+
+def test_weights_and_tie_criteria_are_those_of_the_chosen_survey(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """--weights names the chosen survey's criteria: another survey's are refused by name."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["rank", "--survey", "ponmetro-milano-2017", "--weights", "ser=3"])
+    assert exit_info.value.code == 2
+    assert "ser=3" in capsys.readouterr().err
+    out = run_json(capsys, "--survey", "metrodigital-2022", "--weights", "ser=3")
+    assert out["scenario"]["survey"] == "metrodigital-2022"
+    assert out["scenario"]["weights"]["servizi"] == 3
+
+
+def test_an_unknown_survey_is_refused_with_the_known_ones(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["rank", "--survey", "nessuna", "--lang", "en"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "nessuna" in err and "metrodigital-2022" in err and "ponmetro-milano-2017" in err

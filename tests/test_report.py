@@ -16,11 +16,16 @@ from openpyxl.cell.cell import Cell
 from metrodigital.analysis import analyse
 from metrodigital.cli import main
 from metrodigital.criteria import criterion_keys, seed_weights
+from metrodigital.params import scenario_from_params
 from metrodigital.paths import DATA_DIR
 from metrodigital.quotas import Quota
 from metrodigital.ranking import evaluate
 from metrodigital.report import build_report, report_file_name, safe_cell, scenario_link
-from metrodigital.scenario import Normalisation, Scenario, TieRule, scenario_from_params
+from metrodigital.scenario import (
+    Normalisation,
+    Scenario,
+    TieRule,
+)
 from metrodigital.store import SEED_WAVE_SLUG, Store
 from ui.matrix import prepare_table
 

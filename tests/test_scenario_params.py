@@ -6,14 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrodigital.criteria import criterion_keys, seed_weights
-from metrodigital.scenario import (
-    Scenario,
-    TieRule,
+from metrodigital.criteria import criterion_keys, load_criteria, seed_weights
+from metrodigital.params import (
     parse_weight_overrides,
     scenario_from_params,
     scenario_to_params,
 )
+from metrodigital.scenario import Scenario, TieRule
 
 WAVES = ("metrodigital-2023", "ondata-2025")
 
@@ -122,8 +121,8 @@ def test_quotas_round_trip_and_bad_ones_are_noted() -> None:
 
 
 def test_every_parameter_the_link_writes_is_a_scenario_parameter() -> None:
+    from metrodigital.params import scenario_param_names
     from metrodigital.quotas import parse_quota
-    from metrodigital.scenario import scenario_param_names
 
     everything = Scenario(
         weights={k: 1 for k in criterion_keys()}, top=3, ties=TieRule.CHOICE,
@@ -131,3 +130,80 @@ def test_every_parameter_the_link_writes_is_a_scenario_parameter() -> None:
         seed=7, quotas=(parse_quota("pop1>=2"),))  # type: ignore[arg-type]
     assert set(scenario_to_params(everything)) <= scenario_param_names()
     assert "vs" not in scenario_param_names()  # the Compare page's own
+
+
+# -- surveys and waves: the table's context ------------------------------------------
+def _wave(slug: str, survey: str = "metrodigital-2022", **weights: float):
+    from metrodigital.params import WaveRef
+
+    return WaveRef(slug, survey, dict(weights))
+
+
+def test_weights_default_to_the_chosen_waves_reference_weights() -> None:
+    equal = {k: 1.0 for k in criterion_keys()}
+    waves = [_wave("metrodigital-2023"), _wave("uguali", **equal)]
+    scenario, notes = scenario_from_params({"wave": "uguali", "ser": "5"}, waves=waves)
+    assert notes == []
+    assert scenario.reference == equal
+    assert scenario.weights == {**equal, "servizi": 5}
+    # what equals the wave's reference weights stays out of the link; ser=5 does not
+    assert scenario_to_params(scenario) == {"wave": "uguali", "ser": "5"}
+    # on the source's wave, ser=5 is the default and leaves the link
+    source, _ = scenario_from_params({"ser": "5"}, waves=waves)
+    assert scenario_to_params(source) == {}
+
+
+def test_a_wave_of_another_survey_opens_that_survey_and_its_wave_stays_in_the_link() -> None:
+    waves = [_wave("metrodigital-2023"), _wave("milano-2017", "ponmetro-milano-2017")]
+    scenario, notes = scenario_from_params({"wave": "milano-2017"}, waves=waves)
+    assert notes == [] and scenario.survey == "ponmetro-milano-2017"
+    assert scenario.weights == {} and scenario.reference == {}  # no matrix
+    assert scenario_to_params(scenario) == {"survey": "ponmetro-milano-2017",
+                                            "wave": "milano-2017"}
+    # a survey alone: its most recent wave
+    alone, _ = scenario_from_params({"survey": "ponmetro-milano-2017"}, waves=waves)
+    assert alone.wave == "milano-2017"
+    # a wave of another survey than the one named is refused with a note
+    crossed, notes = scenario_from_params(
+        {"survey": "ponmetro-milano-2017", "wave": "metrodigital-2023"}, waves=waves)
+    assert crossed.wave == "milano-2017" and [n.code for n in notes] == ["params.bad_wave"]
+
+
+@pytest.mark.parametrize("raw", ["", "nessuna", "../metrodigital-2022", "<b>x</b>"])
+def test_an_unknown_survey_falls_back_with_a_note(raw: str) -> None:
+    scenario, notes = scenario_from_params({"survey": raw})
+    assert scenario.survey == "metrodigital-2022"
+    assert [n.code for n in notes] == ["params.bad_survey"]
+
+
+def test_a_third_survey_is_a_folder_with_its_own_weight_parameters(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from metrodigital.surveys.registry import SURVEYS_ENV
+    from tests.conftest import PROJECT_DIR
+
+    monkeypatch.setenv(SURVEYS_ENV, str(PROJECT_DIR / "tests" / "data" / "surveys"))
+    waves = [_wave("biblioteche-2030", "prova-biblioteche-2030", servizi=2, spesa=1,
+                   abitanti=1)]
+    scenario, notes = scenario_from_params(
+        {"survey": "prova-biblioteche-2030", "srv": "4", "ser": "9", "tiek": ["spe", "ser"],
+         "tie": "criteria"}, waves=waves)
+    assert scenario.weights == {"servizi": 4, "spesa": 1, "abitanti": 1}
+    assert scenario.tie_criteria == ("spesa",)  # "ser" is no criterion of this survey
+    assert [n.code for n in notes] == ["params.bad_tie_criterion"]
+    assert scenario_to_params(scenario) == {
+        "survey": "prova-biblioteche-2030", "wave": "biblioteche-2030", "srv": "4",
+        "tie": "criteria", "tiek": ["spe"]}
+
+
+def test_the_readme_documents_every_link_parameter() -> None:
+    """The README's table of link parameters names every row of the one table."""
+    from metrodigital.params import PARAMS, WEIGHTS
+    from tests.conftest import PROJECT_DIR
+
+    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Link parameters"):]
+    table = table[:table.index("\n## ", 5)]
+    for row in PARAMS:
+        names = [c.code for c in load_criteria()] if row is WEIGHTS else [row.name]
+        for name in names:
+            assert f"`{name}`" in table, name

@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from metrodigital import questionnaire, workbook
 from metrodigital.criteria import criterion_keys, load_criteria
 from metrodigital.ingest import Preview, prepare
+from metrodigital.params import parse_weight_overrides
 from metrodigital.paths import DATA_DIR
-from metrodigital.scenario import parse_weight_overrides
 from metrodigital.surveys import loader, model
 from metrodigital.territory import normalise_name
 from metrodigital.text import normalise_text, parse_number

@@ -16,16 +16,17 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from metrodigital.display import plain
 from metrodigital.i18n import DEFAULT_LANG, LANGUAGES, Lang, normalise_lang, t
-from metrodigital.paths import database_path
-from metrodigital.scenario import (
+from metrodigital.params import (
     PARAM_LANG,
-    Note,
-    Scenario,
+    link_query,
     scenario_param_names,
-    scenario_to_params,
 )
-from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError
+from metrodigital.paths import database_path
+from metrodigital.scenario import Note, Scenario
+from metrodigital.store import Store, StoreError, Wave
+from metrodigital.surveys.model import Survey
 from ui.links import (
     enter_page,
     is_fresh_page,
@@ -86,6 +87,21 @@ class PageStart:
     share: DeltaGenerator  # the share box's place for the link, between its heading and help
     failure: DeltaGenerator  # under the title: the last-resort message, if the run fails
 
+    @property
+    def survey(self) -> Survey:
+        """The survey chosen in the sidebar."""
+        return self.controls.survey
+
+    @property
+    def wave(self) -> Wave | None:
+        """The wave chosen in the sidebar (None when the survey has no wave yet)."""
+        if not self.controls.wave:
+            return None
+        try:
+            return self.store.wave(self.controls.wave)
+        except KeyError:
+            return None
+
 
 @dataclass
 class Frame(PageStart):
@@ -98,9 +114,32 @@ class Frame(PageStart):
     notes: DeltaGenerator
 
 
-def open_page(title_key: str) -> Frame:
-    """Page config, language switch, every scenario control, title and link notes."""
-    return _with_live_controls(_start_page(title_key))
+def open_page(title_key: str, *, matrix: bool = True) -> Frame:
+    """Page config, language switch, every scenario control, title and link notes.
+
+    A page that needs a prioritisation matrix (``matrix=True``) says so and stops
+    when the chosen survey has none, or no wave yet; other pages go on with the
+    survey and wave chosen (``frame.survey``, ``frame.wave``).
+    """
+    frame = _with_live_controls(_start_page(title_key))
+    if matrix:
+        _stop_without_matrix(frame)
+    return frame
+
+
+def _stop_without_matrix(frame: Frame) -> None:
+    """Say plainly that the chosen survey has no matrix (or no wave), and stop the page."""
+    if frame.controls.has_matrix:
+        return
+    survey = frame.survey
+    if survey.has_matrix:
+        st.info(t("page.no_waves", frame.lang, survey=plain(survey.name_in(frame.lang))),
+                icon=":material/inbox:")
+    else:
+        st.info(t("page.no_matrix", frame.lang, survey=plain(survey.name_in(frame.lang)),
+                  page=t(frame.title_key, frame.lang)), icon=":material/grid_off:")
+    close_page(frame)
+    st.stop()
 
 
 def open_live_page(title_key: str, body: Callable[[Frame], None],
@@ -115,6 +154,8 @@ def open_live_page(title_key: str, body: Callable[[Frame], None],
     ``body`` must end with :func:`close_page`, which writes the link.
     """
     start = _start_page(title_key, live_key=LIVE_FRAGMENT)
+    if not start.controls.has_matrix:
+        _stop_without_matrix(_with_live_controls(start))
     if intro is not None:
         intro(start)
     _live_fragment(start, body)
@@ -217,10 +258,7 @@ def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
 
 def scenario_query(scenario: Scenario, lang: Lang) -> dict[str, str | list[str]]:
     """The query parameters that reopen ``scenario`` in ``lang``."""
-    query = scenario_to_params(scenario, default_wave=SEED_WAVE_SLUG)
-    if lang != DEFAULT_LANG:
-        query[PARAM_LANG] = lang
-    return query
+    return link_query(scenario, lang)
 
 
 def _link_is(query: dict[str, str | list[str]]) -> None:
@@ -254,7 +292,8 @@ def close_page(frame: Frame, scenario: Scenario | None = None,
     shares, with their real influence when the page passes the wave's ``points``. The
     page's ``own`` parameters go into its share box, not into the links to other pages
     (the page keeps them in the address bar itself)."""
-    weights_caption(frame.shares, scenario or frame.scenario, frame.lang, points)
+    if frame.controls.has_matrix:
+        weights_caption(frame.shares, scenario or frame.scenario, frame.lang, points)
     with frame.notes:
         link_notes(frame.lang)
     query = scenario_query(scenario or frame.scenario, frame.lang)

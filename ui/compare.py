@@ -16,12 +16,12 @@ from metrodigital.compare import (
     save_scenario,
     saved_scenarios,
 )
-from metrodigital.criteria import seed_weights
 from metrodigital.display import clean, plain
 from metrodigital.explain import short_name
 from metrodigital.i18n import Lang, t
+from metrodigital.params import PARAM_COMPARE
 from metrodigital.roles import Actor, AuthConfig, PermissionDenied, decide, display_actor
-from metrodigital.scenario import PARAM_COMPARE, Note, Scenario
+from metrodigital.scenario import Note, Scenario
 from metrodigital.store import Store, StoreError
 from ui.auth import auth_config, current_actor, refusal_text
 from ui.links import is_fresh_page, seed, write_to_link
@@ -71,7 +71,9 @@ def keep_in_link(other: str) -> dict[str, str]:
 
 def other_scenario(other: str, saved: list[SavedScenario], scenario: Scenario) -> Scenario:
     if other == SOURCE:
-        return Scenario(weights=seed_weights(), top=scenario.top, wave=scenario.wave)
+        # "the source": the wave's reference weights
+        return Scenario(weights=dict(scenario.reference), reference=dict(scenario.reference),
+                        top=scenario.top, wave=scenario.wave, survey=scenario.survey)
     return next(s for s in saved if s.name == other).scenario()
 
 

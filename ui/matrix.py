@@ -8,13 +8,19 @@ import numpy as np
 import pyarrow as pa
 import streamlit as st
 
-from metrodigital.criteria import load_criteria, seed_weights
+from metrodigital.criteria import Criterion, load_criteria
 from metrodigital.display import plain
 from metrodigital.explain import join_names, note_text, quota_sentences, short_name, tie_sentence
-from metrodigital.i18n import Lang, fmt_number, t
+from metrodigital.i18n import Lang, fmt_number, has_message, t
+from metrodigital.params import PARAM_PICKS
 from metrodigital.ranking import Selection, evaluate
-from metrodigital.scenario import PARAM_PICKS, Normalisation, Note, TieRule
+from metrodigital.scenario import (
+    Normalisation,
+    Note,
+    TieRule,
+)
 from metrodigital.store import Store
+from metrodigital.surveys.registry import DEFAULT_SURVEY
 from ui.links import is_fresh_page, seed, write_to_link
 from ui.sidebar import add_link_notes
 
@@ -63,7 +69,7 @@ def _reference_selection(store: Store, selection: Selection) -> Selection:
     kept = st.session_state.get(_REFERENCE_KEY)
     if kept is not None and kept[0] == key:
         return kept[1]  # type: ignore[no-any-return]
-    reference = evaluate(store, replace(scenario, weights=seed_weights()))
+    reference = evaluate(store, replace(scenario, weights=dict(scenario.reference)))
     st.session_state[_REFERENCE_KEY] = (key, reference)
     return reference
 
@@ -74,7 +80,7 @@ def changes_text(store: Store, selection: Selection, lang: Lang) -> list[str]:
     normalised; everything else of the scenario (N, rule, quotas) as it is."""
     scenario = selection.scenario
     lines: list[str] = []
-    if dict(scenario.weights) != seed_weights():
+    if scenario.changed_weights:
         reference = _reference_selection(store, selection)
         if not reference.all_weights_zero:
             entered, left = _moves(selection, reference, lang)
@@ -159,8 +165,8 @@ def prepare_table(selection: Selection, lang: Lang) -> PreparedTable:
     """The ranking as the page shows it, columns labelled in ``lang``; built straight
     from the selection's arrays, before anything is drawn."""
     table = selection.table
-    criteria = load_criteria()
-    short = {c.key: t(f"table.short_{c.key}", lang) for c in criteria}
+    criteria = load_criteria(selection.scenario.survey)
+    short = {c.key: short_label(c, lang) for c in criteria}
     numeric = {t("table.score", lang): table["score"].to_numpy(dtype=float)}
     numeric.update({short[c.key]: table[c.key].to_numpy(dtype=float) for c in criteria})
     whole = all(bool(np.all(v == np.round(v))) for v in numeric.values())
@@ -201,9 +207,16 @@ def prepare_table(selection: Selection, lang: Lang) -> PreparedTable:
     return PreparedTable(data, config, 35 * (len(table) + 1) + 3)
 
 
-def table_width() -> int:
+def table_width(survey: str = DEFAULT_SURVEY) -> int:
     """The pixels every column of the ranking table needs."""
-    return sum(_WIDTHS.values()) + _WIDTHS["criterion"] * (len(load_criteria()) - 1)
+    return sum(_WIDTHS.values()) + _WIDTHS["criterion"] * (len(load_criteria(survey)) - 1)
+
+
+def short_label(criterion: Criterion, lang: Lang) -> str:
+    """A criterion's short column heading: the catalogue's for the METRODIGITAL criteria,
+    else its label."""
+    key = f"table.short_{criterion.key}"
+    return t(key, lang) if has_message(key) else criterion.label(lang)
 
 
 def show_table(table: PreparedTable) -> None:

@@ -12,6 +12,11 @@ from metrodigital.analysis import AnalysisTooLarge, RobustnessReport, analyse
 from metrodigital.criteria import criterion
 from metrodigital.explain import short_name
 from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
+from metrodigital.params import (
+    PARAM_DRAWS,
+    PARAM_SEED,
+    PARAM_SPREAD,
+)
 from metrodigital.robustness import Cancelled
 from metrodigital.robustness.jobs import JobBoard
 from metrodigital.scenario import (
@@ -19,9 +24,6 @@ from metrodigital.scenario import (
     DEFAULT_SEED,
     DEFAULT_SPREAD,
     DRAWS_CHOICES,
-    PARAM_DRAWS,
-    PARAM_SEED,
-    PARAM_SPREAD,
     SEED_MAX,
     SPREAD_MAX,
     Scenario,

@@ -10,29 +10,36 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from metrodigital.criteria import load_criteria, seed_weights
+from metrodigital.criteria import load_criteria
 from metrodigital.display import clean, plain
 from metrodigital.explain import note_text
 from metrodigital.i18n import Lang, fmt_number, fmt_percent, quote, t
-from metrodigital.quotas import Quota, parse_quota
-from metrodigital.robustness import effective_weights
-from metrodigital.scenario import (
-    DEFAULT_TOP,
+from metrodigital.params import (
     PARAM_NORMALISATION,
     PARAM_QUOTAS,
+    PARAM_SURVEY,
     PARAM_TIE_CRITERIA,
     PARAM_TIES,
     PARAM_TOP,
     PARAM_WAVE,
+    default_wave,
+    format_weight,
+    scenario_from_params,
+)
+from metrodigital.quotas import Quota, parse_quota
+from metrodigital.robustness import effective_weights
+from metrodigital.scenario import (
+    DEFAULT_TOP,
     WEIGHT_MAX,
     WEIGHT_MIN,
     Normalisation,
     Note,
     Scenario,
     TieRule,
-    scenario_from_params,
 )
-from metrodigital.store import SEED_WAVE_SLUG, Store
+from metrodigital.store import SEED_WAVE_SLUG, Store, Wave
+from metrodigital.surveys.model import Survey
+from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey, survey_ids
 from metrodigital.territory import load_territory
 from ui.links import is_fresh_page, keep_across_languages, raw_params, seed, write_to_link
 
@@ -45,16 +52,58 @@ _QUOTA_BOUND_KEY = "_quota_bound"
 _QUOTA_K_KEY = "_quota_k"
 
 
-def _reset_weights() -> None:
-    for c in load_criteria():
-        st.session_state[c.code] = int(c.seed_weight)
+def _reset_weights(reference: dict[str, float]) -> None:
+    """Give every weight slider its wave's reference weight back."""
+    for code, weight in reference.items():
+        st.session_state[code] = int(weight)
 
 
-def _reset_weights_everywhere() -> None:
+def _reset_weights_everywhere(reference: dict[str, float]) -> None:
     """Reset from inside the live fragment: the sliders are drawn by the full run, so the
     whole page runs again to move them."""
-    _reset_weights()
+    _reset_weights(reference)
     st.rerun()
+
+
+def _reference_by_code(survey: str, wave: Wave | None) -> dict[str, float]:
+    """The reference weight of each criterion of ``survey``, by link code: the wave's,
+    else the survey definition's."""
+    weights = dict(wave.reference_weights) if wave is not None else {}
+    return {c.code: float(weights.get(c.key, c.seed_weight)) for c in load_criteria(survey)}
+
+
+def _weights_now(survey: str) -> dict[str, float]:
+    return {c.code: st.session_state.get(c.code) for c in load_criteria(survey)}
+
+
+def _survey_changed(waves: list[Wave]) -> None:
+    """Another survey chosen: its default wave, with that wave's reference weights."""
+    survey = st.session_state[PARAM_SURVEY]
+    slug = default_wave(survey, waves)
+    st.session_state[PARAM_WAVE] = slug
+    wave = next((w for w in waves if w.slug == slug), None)
+    _reset_weights(_reference_by_code(survey, wave))
+    st.session_state.pop(PARAM_TIE_CRITERIA, None)
+    st.session_state.pop(_WAVE_GONE_KEY, None)
+
+
+def _wave_changed(waves: list[Wave], shown: str) -> None:
+    """Another wave of the same survey: weights the user had not moved from the previous
+    wave's reference weights follow the new wave's; moved ones stay as they are."""
+    st.session_state.pop(_WAVE_GONE_KEY, None)
+    by_slug = {w.slug: w for w in waves}
+    survey = st.session_state.get(PARAM_SURVEY, DEFAULT_SURVEY)
+    before = _reference_by_code(survey, by_slug.get(shown))
+    if _weights_now(survey) == before:
+        _reset_weights(_reference_by_code(survey, by_slug.get(st.session_state[PARAM_WAVE])))
+
+
+def wave_label(wave: Wave, lang: Lang) -> str:
+    """A wave as a select box shows it: its name, and a mark when it is synthetic."""
+    name = clean(wave.name)
+    if getattr(wave, "is_example", False):
+        return t("sidebar.wave_example", lang, name=name)
+    return name
 
 
 @dataclass
@@ -63,7 +112,8 @@ class Controls:
     weights for what :func:`live_controls` draws, possibly in a fragment."""
 
     linked: Scenario  # the scenario the link asked for (already checked)
-    wave: str
+    survey: Survey
+    wave: str  # "" when the survey has no wave yet
     top_max: int
     normalisation: Normalisation
     quotas: tuple[Quota, ...]
@@ -72,55 +122,93 @@ class Controls:
     weights_slot: DeltaGenerator  # under the weight sliders: shares and reset button
     phone_slot: DeltaGenerator  # above the weight sliders: the results, on phones only
     live: bool  # weights and N rerun only the page's live fragment
+    reference: dict[str, float]  # the wave's reference weights, by criterion key
+
+    @property
+    def has_matrix(self) -> bool:
+        return self.survey.has_matrix and bool(self.wave)
 
 
 def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Controls:
-    """Draw every scenario control: wave, weights, normalisation, N, quotas, tie rule.
+    """Draw every scenario control: survey, wave, weights, normalisation, N, quotas, tie rule.
 
     With ``live_key`` (the key of the page's fragment), moving a weight or N
-    reruns only that fragment: see :func:`live_controls`.
+    reruns only that fragment: see :func:`live_controls`. A survey without a
+    matrix gets only the survey and wave pickers.
 
     On a session's first run every control takes its value from the link;
     values the link got wrong fall back to their defaults and are reported by
     :func:`link_notes`.
     """
     waves = store.waves()  # read on every full run: a wave published or deleted shows at once
-    slugs = [w.slug for w in waves]
-    names = {w.slug: w.name for w in waves}
     sizes = {w.slug: w.n_rows for w in waves}
-    linked, notes = scenario_from_params(raw_params(), waves=slugs, top_max=max(sizes.values()))
+    linked, notes = scenario_from_params(raw_params(), waves=waves,
+                                         top_max=max(sizes.values(), default=1))
     if is_fresh_page():  # the link is read once per page entered; its notes replace older ones
         st.session_state[_NOTES_KEY] = notes
         st.session_state.pop(_WAVE_GONE_KEY, None)
-    codes = {c.code: c for c in load_criteria()}
+    surveys = {sid: load_survey(sid) for sid in survey_ids()}
 
     with st.sidebar:
+        seed(PARAM_SURVEY, linked.survey)
+        if st.session_state[PARAM_SURVEY] not in surveys:
+            st.session_state[PARAM_SURVEY] = DEFAULT_SURVEY
+        survey_id = str(st.selectbox(
+            t("sidebar.survey", lang), options=list(surveys),
+            format_func=lambda sid: clean(surveys[sid].name_in(lang)), key=PARAM_SURVEY,
+            help=t("sidebar.survey_help", lang), on_change=_survey_changed, args=(waves,)))
+        write_to_link(PARAM_SURVEY, [survey_id], [DEFAULT_SURVEY])
+        survey = surveys[survey_id]
+        of_survey = [w for w in waves if w.survey_id == survey_id]
+        names = {w.slug: w.name for w in waves}
+        by_slug = {w.slug: w for w in of_survey}
+
         seed(PARAM_WAVE, linked.wave)
-        if st.session_state[PARAM_WAVE] not in slugs:  # the wave was deleted meanwhile
-            gone = st.session_state[PARAM_WAVE]
-            st.session_state[_WAVE_GONE_KEY] = st.session_state.get(_WAVE_NAMES_KEY, {}).get(
-                gone, gone)
-            st.session_state[PARAM_WAVE] = SEED_WAVE_SLUG
+        shown = st.session_state[PARAM_WAVE]
+        if shown not in by_slug:
+            if shown and shown in st.session_state.get(_WAVE_NAMES_KEY, {}) \
+                    and shown not in names:  # the wave was deleted meanwhile
+                st.session_state[_WAVE_GONE_KEY] = st.session_state[_WAVE_NAMES_KEY][shown]
+            st.session_state[PARAM_WAVE] = default_wave(survey_id, waves)
+            shown = st.session_state[PARAM_WAVE]
         st.session_state[_WAVE_NAMES_KEY] = names
-        wave = str(st.selectbox(t("sidebar.wave", lang), options=slugs,
-                                format_func=lambda slug: clean(names[slug]), key=PARAM_WAVE,
-                                help=t("sidebar.wave_help", lang),
-                                placeholder=t("look.choose", lang),
-                                on_change=lambda: st.session_state.pop(_WAVE_GONE_KEY, None)))
-        write_to_link(PARAM_WAVE, [wave], [SEED_WAVE_SLUG])
+        if of_survey:
+            wave = str(st.selectbox(t("sidebar.wave", lang), options=list(by_slug),
+                                    format_func=lambda slug: wave_label(by_slug[slug], lang),
+                                    key=PARAM_WAVE, help=t("sidebar.wave_help", lang),
+                                    placeholder=t("look.choose", lang),
+                                    on_change=_wave_changed, args=(waves, shown)))
+        else:
+            wave = ""
+            st.info(t("sidebar.no_waves", lang), icon=":material/inbox:")
+        # the source's wave is the default survey's default; another survey's wave is
+        # always in the link (see metrodigital.params.scenario_to_params)
+        write_to_link(PARAM_WAVE, [wave] if wave else [],
+                      [SEED_WAVE_SLUG] if survey_id == DEFAULT_SURVEY else [])
+        reference = {c.key: w for c, w in zip(
+            load_criteria(survey_id),
+            _reference_by_code(survey_id, by_slug.get(wave)).values(), strict=True)}
+        if not (survey.has_matrix and wave):
+            return Controls(
+                linked=linked, survey=survey, wave=wave, top_max=sizes.get(wave, 1),
+                normalisation=Normalisation.RAW, quotas=(), ties=TieRule.ALL,
+                tie_criteria=(), weights_slot=st.container(), phone_slot=st.container(),
+                live=live_key is not None, reference=reference)
+        criteria = load_criteria(survey_id)
+        codes = {c.code: c for c in criteria}
 
         st.subheader(t("sidebar.weights", lang))
         # on a phone the open sidebar covers most of the page: the results in brief, above
         # the weights (drawn by the page, shown on narrow screens only)
         phone_slot = st.container(key="phone_only")
         rerun_live = (lambda: st.rerun(live_key)) if live_key else None
-        for c in load_criteria():
-            seed(c.code, int(linked.weights[c.key]))
+        for c in criteria:
+            seed(c.code, int(linked.weights.get(c.key, reference[c.key])))
             st.slider(
                 c.label(lang), min_value=WEIGHT_MIN, max_value=WEIGHT_MAX, step=1,
                 key=c.code, on_change=rerun_live,
                 help=t("sidebar.weight_help", lang, heading=c.source_heading,
-                       seed=int(c.seed_weight), param=c.code),
+                       seed=fmt_number(reference[c.key], lang), param=c.code),
             )
         # a place of its own, so that a fragment drawing there leaves the sliders be
         weights_slot = st.container()
@@ -147,7 +235,9 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
                         help=t("sidebar.ties_help", lang))
         write_to_link(PARAM_TIES, [rule], [TieRule.ALL.value])
 
-        seed(PARAM_TIE_CRITERIA, [criterion_code(k) for k in linked.tie_criteria])
+        seed(PARAM_TIE_CRITERIA, [c.code for c in criteria if c.key in linked.tie_criteria])
+        st.session_state[PARAM_TIE_CRITERIA] = [
+            code for code in st.session_state.get(PARAM_TIE_CRITERIA, []) if code in codes]
         tie_codes = st.multiselect(
             t("sidebar.tie_criteria", lang), options=list(codes),
             format_func=lambda code: codes[code].label(lang),
@@ -159,10 +249,11 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
             st.warning(t("sidebar.tie_criteria_missing", lang), icon=":material/arrow_upward:")
         write_to_link(PARAM_TIE_CRITERIA, tie_codes)
     return Controls(
-        linked=linked, wave=wave, top_max=top_max,
+        linked=linked, survey=survey, wave=wave, top_max=top_max,
         normalisation=Normalisation(normalisation), quotas=tuple(quotas), ties=TieRule(rule),
         tie_criteria=tuple(codes[code].key for code in tie_codes),
         weights_slot=weights_slot, phone_slot=phone_slot, live=live_key is not None,
+        reference=reference,
     )
 
 
@@ -203,25 +294,33 @@ def live_controls(controls: Controls,
     moving a slider reruns only that.
     """
     linked = controls.linked
+    survey = controls.survey.id
+    criteria = load_criteria(survey) if controls.has_matrix else ()
     weights: dict[str, float] = {}
-    for c in load_criteria():
+    for c in criteria:
         weights[c.key] = st.session_state[c.code]
-        write_to_link(c.code, [str(weights[c.key])], [str(int(c.seed_weight))])
-    top = int(st.session_state[PARAM_TOP])
-    write_to_link(PARAM_TOP, [str(top)], [str(DEFAULT_TOP)])
+        write_to_link(c.code, [str(weights[c.key])],
+                      [format_weight(controls.reference[c.key])])
+    top = int(st.session_state.get(PARAM_TOP, DEFAULT_TOP)) if criteria else linked.top
+    if criteria:
+        write_to_link(PARAM_TOP, [str(top)], [str(DEFAULT_TOP)])
     with controls.phone_slot:
         phone_box = st.container()
     with controls.weights_slot:
         shares_box = st.empty()  # filled by weights_caption once the page knows the points
-        st.button(t("sidebar.reset", lang),
-                  on_click=_reset_weights_everywhere if controls.live else _reset_weights,
-                  disabled=weights == seed_weights(), width="stretch")
+        if criteria:
+            reference = {c.code: controls.reference[c.key] for c in criteria}
+            st.button(t("sidebar.reset", lang),
+                      on_click=_reset_weights_everywhere if controls.live else _reset_weights,
+                      args=(reference,), disabled=weights == controls.reference,
+                      width="stretch")
     return Scenario(
         weights=weights, top=top, ties=controls.ties,
         tie_criteria=controls.tie_criteria, wave=controls.wave,
         # set on the pages that use them; kept here so that every link carries them
         picks=linked.picks, spread=linked.spread, draws=linked.draws, seed=linked.seed,
         normalisation=controls.normalisation, quotas=controls.quotas,
+        survey=survey, reference=dict(controls.reference),
     ), shares_box, phone_box
 
 
@@ -319,14 +418,15 @@ def weights_caption(box: DeltaGenerator, scenario: Scenario, lang: Lang,
     if not total:
         box.caption(t("sidebar.shares", lang, shares="—", total=fmt_number(0, lang)))
         return
-    keys = [c.key for c in load_criteria()]
+    criteria = load_criteria(scenario.survey)
+    keys = [c.key for c in criteria]
     influence = None
     if points is not None and len(points) > 1:
         influence = effective_weights(points[keys].to_numpy(dtype=float),
                                       [scenario.weights[k] for k in keys],
                                       criteria=keys).variance_share
     parts = []
-    for i, c in enumerate(load_criteria()):
+    for i, c in enumerate(criteria):
         if not scenario.weights[c.key]:
             continue
         part = f"{c.label(lang)} {fmt_percent(scenario.weights[c.key] / total, lang)}"
@@ -335,10 +435,6 @@ def weights_caption(box: DeltaGenerator, scenario: Scenario, lang: Lang,
         parts.append(part)
     key = "sidebar.shares_influence" if influence is not None else "sidebar.shares"
     box.caption(t(key, lang, shares=", ".join(parts), total=fmt_number(total, lang)))
-
-
-def criterion_code(key: str) -> str:
-    return next(c.code for c in load_criteria() if c.key == key)
 
 
 def add_link_notes(notes: list[Note]) -> None:

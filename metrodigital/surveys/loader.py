@@ -122,7 +122,8 @@ _TYPE_CODES = {str: "text", int: "integer", float: "number", bool: "boolean", li
 _FIELDS: dict[str, set[str]] = {
     "root": {"survey", "respondent", "population", "sections", "criteria", "findings",
              "catalogue", "personal_columns"},
-    "survey": {"id", "title", "title_en", "version", "territory", "source", "reconstruction"},
+    "survey": {"id", "title", "title_en", "name", "name_en", "version", "territory", "source",
+               "reconstruction"},
     "reconstruction": {"it", "en"},
     "respondent": {"code", "entity_aliases"},
     "population": {"year", "question", "classes"},
@@ -887,6 +888,8 @@ def parse_definition(data: Mapping[str, Any], file: str, folder_id: str | None =
         raise SurveyDefinitionError(reader.problems)
     return Survey(
         id=survey_id or "", title=title, title_en=reader.text(head, "title_en", where, False),
+        name=reader.text(head, "name", where, False),
+        name_en=reader.text(head, "name_en", where, False),
         version=str(head.get("version", "")), territory=territory,
         source=str(head.get("source", "")),
         reconstruction_it=reconstruction["it"], reconstruction_en=reconstruction["en"],

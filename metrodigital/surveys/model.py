@@ -346,6 +346,8 @@ class Survey:
     territory: str
     sections: tuple[Section, ...]
     title_en: str = ""
+    name: str = ""  # short, for menus ("METRODIGITAL 2022–23 · Torino"); default: the title
+    name_en: str = ""
     version: str = ""
     source: str = ""
     reconstruction_it: str = ""  # what of the definition is reconstructed, and from what
@@ -361,6 +363,10 @@ class Survey:
 
     def title_in(self, lang: str) -> str:
         return _in(lang, self.title, self.title_en)
+
+    def name_in(self, lang: str) -> str:
+        """The survey's short name, for menus and messages."""
+        return _in(lang, self.name, self.name_en) or self.title_in(lang)
 
     def reconstruction(self, lang: str = "it") -> str:
         return _in(lang, self.reconstruction_it, self.reconstruction_en)

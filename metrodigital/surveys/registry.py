@@ -1,12 +1,15 @@
 """The surveys the app knows: one folder per survey under ``data/surveys/``.
 
 Adding a survey means adding a folder ``data/surveys/<id>/`` with a
-``survey.toml``; no code changes. Tests point ``surveys_dir`` elsewhere
-(``tests/data/surveys``).
+``survey.toml``; no code changes. ``$METRODIGITAL_SURVEYS`` may name more
+folders of surveys (separated by ``os.pathsep``), read after ``data/surveys``
+(the tests use it for a test-only survey); a function given ``surveys_dir``
+reads that folder alone.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -16,7 +19,17 @@ from metrodigital.surveys.loader import FILE_NAME, load_definition
 from metrodigital.surveys.model import Survey
 
 SURVEYS_DIR = DATA_DIR / "surveys"
+SURVEYS_ENV = "METRODIGITAL_SURVEYS"
 DEFAULT_SURVEY = "metrodigital-2022"
+
+
+def _folders(surveys_dir: Path | str | None) -> list[Path]:
+    """Where surveys are looked for: ``surveys_dir`` alone, or ``data/surveys`` and the
+    folders ``$METRODIGITAL_SURVEYS`` names."""
+    if surveys_dir is not None:
+        return [Path(surveys_dir)]
+    extra = [Path(p) for p in os.environ.get(SURVEYS_ENV, "").split(os.pathsep) if p]
+    return [SURVEYS_DIR, *extra]
 
 
 class UnknownSurvey(KeyError):
@@ -36,12 +49,17 @@ class UnknownSurvey(KeyError):
 
 
 def survey_ids(surveys_dir: Path | str | None = None) -> tuple[str, ...]:
-    """The ids of the surveys defined under ``surveys_dir`` (default ``data/surveys``)."""
-    folder = Path(surveys_dir) if surveys_dir is not None else SURVEYS_DIR
+    """The ids of the surveys defined under ``surveys_dir`` (default: ``data/surveys`` and
+    ``$METRODIGITAL_SURVEYS``), the default survey first."""
+    ids = {sid for folder in _folders(surveys_dir) for sid in _ids_in(folder)}
+    return tuple(sorted(ids, key=lambda sid: (sid != DEFAULT_SURVEY, sid)))
+
+
+def _ids_in(folder: Path) -> tuple[str, ...]:
     if not folder.is_dir():
         return ()
-    return tuple(sorted(child.name for child in folder.iterdir()
-                        if child.is_dir() and (child / FILE_NAME).is_file()))
+    return tuple(child.name for child in folder.iterdir()
+                 if child.is_dir() and (child / FILE_NAME).is_file())
 
 
 @cache
@@ -56,11 +74,10 @@ def load_survey(survey_id: str, surveys_dir: Path | str | None = None) -> Survey
     ``SurveyDefinitionError`` for an invalid definition (every problem named by
     file and key).
     """
-    folder = (Path(surveys_dir) if surveys_dir is not None else SURVEYS_DIR).resolve()
-    known = survey_ids(folder)
-    if survey_id not in known:
-        raise UnknownSurvey(survey_id, known)
-    return _load(survey_id, folder)
+    for folder in _folders(surveys_dir):
+        if survey_id in _ids_in(folder):
+            return _load(survey_id, folder.resolve())
+    raise UnknownSurvey(survey_id, survey_ids(surveys_dir))
 
 
 def load_all(surveys_dir: Path | str | None = None) -> dict[str, Survey]:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from metrodigital.scenario import scenario_from_params
+from metrodigital.params import scenario_from_params
 from tests.e2e.conftest import screenshot
 from tests.e2e.controllers import AppPage
 
