@@ -62,6 +62,7 @@ PAGES = (
     ("pages/2_Carica.py", "nav.upload", ":material/upload_file:"),
     ("pages/3_Robustezza.py", "nav.robustness", ":material/balance:"),
     ("pages/4_Confronta.py", "nav.compare", ":material/compare_arrows:"),
+    ("pages/5_Catalogo.py", "nav.catalogue", ":material/category:"),
 )
 
 
