@@ -310,3 +310,17 @@ def test_the_excel_file_has_the_reasons_the_numbers_and_the_link(survey, wide) -
         result, wave_name="x", example=False, link=link, lang="en")))
     assert english.sheetnames[0] == "Parameters"
     assert catalogue_file_name("milano", date(2026, 1, 2)) == "catalogo_milano_2026-01-02.xlsx"
+
+
+def test_counting_by_residents_leaves_out_comuni_of_unknown_size_by_name(survey, wide) -> None:
+    unknown = wide.copy()
+    unknown.loc[0, "popolazione"] = float("nan")  # a name the territory did not match
+    result = rank_for_survey(unknown, survey, CatalogueChoice(by="residents"))
+    assert result.unknown_residents == ("Arese",)
+    assert result.ranking.table["n"].max() == 58
+    from metrodigital.catalogue import result_notes
+
+    assert result_notes(result, "en") == [
+        "Counting by residents leaves out 1 Comune whose residents are not known: Arese."]
+    equal = rank_for_survey(unknown, survey, CatalogueChoice())
+    assert equal.unknown_residents == () and equal.ranking.table["n"].max() == 59
