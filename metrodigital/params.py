@@ -26,6 +26,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+from metrodigital.catalogue import PARAM_BY as CATALOGUE_BY
+from metrodigital.catalogue import PARAM_EXCLUDE as CATALOGUE_EXCLUDE
+from metrodigital.catalogue import PARAM_TOP as CATALOGUE_TOP
+from metrodigital.catalogue import format_cx, parse_cby, parse_ck, parse_cx
 from metrodigital.criteria import Criterion, load_criteria
 from metrodigital.quotas import Quota, parse_quota
 from metrodigital.scenario import (
@@ -207,6 +211,13 @@ PARAMS: tuple[Param, ...] = (
     Param(PARAM_LANG, "", "params.help.lang", note="params.bad_lang", cli="--lang",
           scope="app"),
     Param(PARAM_COMPARE, "", "params.help.compare", scope="page"),
+    # the Catalogo servizi page's own (read by metrodigital.catalogue.choice_from_params)
+    Param(CATALOGUE_TOP, "", "catalogue.help.ck", parse_ck, _str,
+          note="catalogue.link.bad_top", cli="--top", scope="page"),
+    Param(CATALOGUE_EXCLUDE, "", "catalogue.help.cx", parse_cx, format_cx, repeated=True,
+          note="catalogue.link.bad_exclusion", cli="--exclude", scope="page"),
+    Param(CATALOGUE_BY, "", "catalogue.help.cby", parse_cby, _str,
+          note="catalogue.link.bad_by", cli="--by", scope="page"),
 )
 
 
