@@ -64,6 +64,7 @@ PAGES = (
     ("pages/4_Confronta.py", "nav.compare", ":material/compare_arrows:"),
     ("pages/5_Catalogo.py", "nav.catalogue", ":material/category:"),
 )
+CATALOGUE_PAGE = "pages/5_Catalogo.py"
 
 
 LIVE_FRAGMENT = "live"  # the key of a live page's fragment, rerun by the weights and N
@@ -139,6 +140,10 @@ def _stop_without_matrix(frame: Frame) -> None:
     else:
         st.info(t("page.no_matrix", frame.lang, survey=plain(survey.name_in(frame.lang)),
                   page=t(frame.title_key, frame.lang)), icon=":material/grid_off:")
+        if survey.catalogue is not None:  # where this survey's answers lead
+            st.page_link(CATALOGUE_PAGE, label=t("nav.catalogue", frame.lang),
+                         icon=":material/category:",
+                         query_params=scenario_query(frame.scenario, frame.lang))
     close_page(frame)
     st.stop()
 
@@ -248,7 +253,8 @@ def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
     with st.sidebar:
         st.subheader(t("sidebar.share", lang))
         share = st.empty()
-        st.caption(t("sidebar.share_help", lang))
+        st.caption(t("sidebar.share_help" if controls.has_matrix else "sidebar.share_help_choice",
+                     lang))
     if is_fresh_page() and bad_lang:
         add_link_notes([Note("params.bad_lang", {"value": linked_lang[-1][:40]})])
     st.title(t(title_key, lang))

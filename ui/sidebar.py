@@ -155,7 +155,8 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
             st.session_state[PARAM_SURVEY] = DEFAULT_SURVEY
         survey_id = str(st.selectbox(
             t("sidebar.survey", lang), options=list(surveys),
-            format_func=lambda sid: clean(surveys[sid].name_in(lang)), key=PARAM_SURVEY,
+            format_func=lambda sid: clean(surveys[sid].name_in(lang)),
+            key=keep_across_languages(PARAM_SURVEY),
             help=t("sidebar.survey_help", lang), on_change=_survey_changed, args=(waves,)))
         write_to_link(PARAM_SURVEY, [survey_id], [DEFAULT_SURVEY])
         survey = surveys[survey_id]
@@ -175,7 +176,8 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
         if of_survey:
             wave = str(st.selectbox(t("sidebar.wave", lang), options=list(by_slug),
                                     format_func=lambda slug: wave_label(by_slug[slug], lang),
-                                    key=PARAM_WAVE, help=t("sidebar.wave_help", lang),
+                                    key=keep_across_languages(PARAM_WAVE),
+                                    help=t("sidebar.wave_help", lang),
                                     placeholder=t("look.choose", lang),
                                     on_change=_wave_changed, args=(waves, shown)))
         else:
