@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from metrodigital.display import clean
@@ -197,18 +198,22 @@ def _check_weighting(by: str) -> Weighting:
     return by  # type: ignore[return-value]
 
 
-def _stats(ratings: pd.Series, weights: pd.Series, high: int) -> tuple[Fraction | None,
-                                                                       Fraction | None, int]:
-    """Exact mean and share ≥ ``high`` (as fractions) and n over the rated rows."""
-    rated = ratings.notna()
+def _stats(ratings: pd.Series | np.ndarray, weights: pd.Series | np.ndarray, high: int
+           ) -> tuple[Fraction | None, Fraction | None, int]:
+    """Exact mean and share ≥ ``high`` (as fractions) and n over the rated rows
+    (numpy underneath: a page reruns this for every service and group)."""
+    values = ratings.to_numpy(dtype="float64", na_value=np.nan) \
+        if isinstance(ratings, pd.Series) else ratings
+    w = weights.to_numpy(dtype="int64") if isinstance(weights, pd.Series) else weights
+    rated = ~np.isnan(values)
     n = int(rated.sum())
     if n == 0:
         return None, None, 0
-    values = ratings[rated].astype("int64")
-    w = weights[rated]
+    whole = values[rated].astype(np.int64)
+    w = w[rated]
     total = int(w.sum())
-    mean = Fraction(int((values * w).sum()), total)
-    share = Fraction(int(w[values >= high].sum()), total)
+    mean = Fraction(int((whole * w).sum()), total)
+    share = Fraction(int(w[whole >= high].sum()), total)
     return mean, share, n
 
 
@@ -310,8 +315,10 @@ def breakdown(
         raise CatalogueError("catalogue.missing_group", column=group_col)
     if isinstance(min_n, bool) or not isinstance(min_n, int) or min_n < 1:
         raise CatalogueError("catalogue.bad_min_n", value=min_n)
-    weights = _weights(answers, weighting, residents)
-    ratings = {service.code: _ratings(answers, service) for service in catalogue_services}
+    weights = _weights(answers, weighting, residents).to_numpy(dtype="int64")
+    ratings = {service.code: _ratings(answers, service).to_numpy(dtype="float64",
+                                                                 na_value=np.nan)
+               for service in catalogue_services}
     groups = answers[group_col]
     present = groups.dropna().unique().tolist()
     listed = [key for key in (order or ()) if key in present]
@@ -321,7 +328,7 @@ def breakdown(
         keys.append(None)
     records = []
     for key in keys:
-        member = groups.isna() if key is None else groups == key
+        member = (groups.isna() if key is None else groups == key).to_numpy(dtype=bool)
         for service in catalogue_services:
             mean, share, n = _stats(ratings[service.code][member], weights[member],
                                     HIGH_RATING)
@@ -601,17 +608,25 @@ def class_labels(answers: pd.DataFrame, survey: Survey, lang: str = DEFAULT_LANG
         pd.Series(pd.NA, index=answers.index, dtype="object")
     residents = pd.to_numeric(answers[RESIDENTS_COLUMN], errors="coerce") \
         if RESIDENTS_COLUMN in answers.columns else pd.Series(math.nan, index=answers.index)
+    known: dict[object, str] = {}  # each distinct answer is read once
+
+    def text_of(value: object) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        if value not in known:
+            known[value] = clean(_whole_text(value))
+        return known[value]
+
     labels: list[object] = []
     for value, people in zip(stated, residents, strict=True):
-        text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else \
-            clean(_whole_text(value)).casefold()
-        if text in lookup:
-            labels.append(lookup[text])
+        text = text_of(value)
+        if text.casefold() in lookup:
+            labels.append(lookup[text.casefold()])
         elif classes and not pd.isna(people) and people >= 0:
             chosen = survey.population.class_of(int(people))  # type: ignore[union-attr]
             labels.append(order[classes.index(chosen)])
         elif text:
-            labels.append(clean(_whole_text(value)))
+            labels.append(text)
         else:
             labels.append(pd.NA)
     return pd.Series(labels, index=answers.index, dtype="object"), order
@@ -635,13 +650,16 @@ def zone_labels(answers: pd.DataFrame, survey: Survey) -> tuple[pd.Series, list[
     order = [zones[number] for number in sorted(zones)]
     if ZONE_COLUMN not in answers.columns:
         return pd.Series(pd.NA, index=answers.index, dtype="object"), order
+    named: dict[object, object] = {}  # each distinct answer is read once
     labels: list[object] = []
     for value in answers[ZONE_COLUMN]:
         if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":
             labels.append(pd.NA)
             continue
-        text = _whole_text(value)
-        labels.append(zones.get(int(text), text) if text.isdigit() else clean(text))
+        if value not in named:
+            text = _whole_text(value)
+            named[value] = zones.get(int(text), text) if text.isdigit() else clean(text)
+        labels.append(named[value])
     return pd.Series(labels, index=answers.index, dtype="object"), order
 
 
