@@ -165,3 +165,25 @@ def test_a_survey_without_a_catalogue_says_so_and_how_to_switch() -> None:
     assert app.query_params["survey"] == MILAN
     english = open_page(survey="metrodigital-2022", lang="en")
     assert "proposes no services to rate" in shown(english.info[0])
+
+
+def test_a_tie_at_the_cutoff_stands_out_as_on_the_matrix_page(monkeypatch) -> None:
+    import metrodigital.surveys.answers as answers
+
+    original = answers.wide_answers
+
+    def tied(store, slug, **kwargs):  # SISA rated exactly as the Fascicolo
+        frame = original(store, slug, **kwargs)
+        return frame.assign(interesse_sisa=frame["interesse_fascicolo"])
+
+    monkeypatch.setattr(answers, "wide_answers", tied)
+    app = open_page(survey=MILAN, ck="2", cx="none")
+    warning = next(shown(w) for w in app.warning if "Parità al limite" in w.body)
+    assert warning.endswith(
+        f"Parità al limite: Fascicolo del Cittadino e {SISA} hanno lo stesso interesse medio "
+        "(3,95) e occupano le posizioni 2–3; sono scelti tutti, il catalogo ha 3 servizi "
+        "invece di 2.")
+    table = ranking(app)
+    assert table["Pari al limite"].tolist().count("=") == 2
+    assert table["Pos."].tolist()[:3] == [1, 2, 2]  # the same place for the same score
+    assert metric(app, "Servizi nel catalogo") == "3"
