@@ -42,7 +42,8 @@ def tie_sentence(selection: Selection, lang: str) -> str:
     tied = join_names((names[i] for i in ties.entity_ids), lang)
     included = join_names((names[i] for i in ties.included), lang)
     excluded = join_names((names[i] for i in ties.entity_ids if i not in ties.included), lang)
-    criteria = join_names((criterion(k).label(lang) for k in ties.tie_criteria), lang)
+    criteria = join_names((criterion(k, selection.scenario.survey).label(lang)
+                           for k in ties.tie_criteria), lang)
     quota = selection.quota
     if quota is not None and quota.feasible and (quota.displaced or quota.promoted
                                                  or ties.score is None):
@@ -65,7 +66,7 @@ def tie_rule_text(selection: Selection, lang: str) -> str:
         if not scenario.tie_criteria:
             return t("ties.rule_criteria_none", lang)
         return t("ties.rule_criteria", lang, criteria=join_names(
-            (criterion(k).label(lang) for k in scenario.tie_criteria), lang))
+            (criterion(k, scenario.survey).label(lang) for k in scenario.tie_criteria), lang))
     if scenario.ties is TieRule.CHOICE:
         names = selection.table.set_index("entity_id")["ente"].map(short_name)
         picks = [names[p] for p in scenario.picks if p in names.index]

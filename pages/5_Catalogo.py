@@ -20,7 +20,7 @@ from ui.catalogue import (
 )
 from ui.common import close_page, open_page
 
-page = open_page("catalogue.title", matrix=False)
+page = open_page("catalogue.title", matrix=False, matrix_controls=False)
 lang, store, survey, wave = page.lang, page.store, page.survey, page.wave
 if not has_catalogue(survey):
     no_catalogue(survey, lang)

@@ -155,3 +155,15 @@ def test_the_compare_page_compares_with_the_waves_reference_weights(equal_wave) 
     app = open_page("pages/4_Confronta.py", wave=slug, ana="2", inf="3", org="4", ser="5",
                     pnrr="3", dati="3", concl="5", pop="4")
     assert next(m.value for m in app.metric if m.label == moved) != "0"
+
+
+def test_the_catalogue_page_shows_no_weights_but_keeps_them_in_the_links() -> None:
+    """A page that does not use the matrix draws only survey and wave; the link's
+    weights, N and rule still reach the other pages."""
+    app = open_page("pages/5_Catalogo.py", ser="3", n="10", tie="choice")
+    assert not app.slider
+    assert app.selectbox(key="survey").value == "metrodigital-2022"
+    links = [link.proto for link in app.get("page_link")]
+    matrix = next(link for link in links if link.label == t("nav.matrix", "it"))
+    assert matrix.query_string == "ser=3&n=10&tie=choice"
+    assert dict(app.query_params)["ser"] == "3"

@@ -116,14 +116,16 @@ class Frame(PageStart):
     notes: DeltaGenerator
 
 
-def open_page(title_key: str, *, matrix: bool = True) -> Frame:
+def open_page(title_key: str, *, matrix: bool = True, matrix_controls: bool = True) -> Frame:
     """Page config, language switch, every scenario control, title and link notes.
 
     A page that needs a prioritisation matrix (``matrix=True``) says so and stops
     when the chosen survey has none, or no wave yet; other pages go on with the
-    survey and wave chosen (``frame.survey``, ``frame.wave``).
+    survey and wave chosen (``frame.survey``, ``frame.wave``); without
+    ``matrix_controls`` the sidebar shows only the survey and the wave, and the rest
+    of the link's scenario is kept for the links to other pages.
     """
-    frame = _with_live_controls(_start_page(title_key))
+    frame = _with_live_controls(_start_page(title_key, matrix_controls=matrix_controls))
     if matrix:
         _stop_without_matrix(frame)
     return frame
@@ -224,7 +226,8 @@ def _catch_failures(lang: Lang, title_key: str, store: Store | None,
     ctx.on_script_error = last_resort
 
 
-def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
+def _start_page(title_key: str, live_key: str | None = None, *,
+                matrix_controls: bool = True) -> PageStart:
     enter_page(title_key)
     _catch_failures(normalise_lang(st.session_state.get(PARAM_LANG, DEFAULT_LANG)), title_key,
                     None)
@@ -249,12 +252,12 @@ def _start_page(title_key: str, live_key: str | None = None) -> PageStart:
     except StoreError as error:  # e.g. the database file is locked by another program
         st.error(t("store.unavailable", lang, detail=error.message(lang)), icon=":material/error:")
         st.stop()
-    controls = outer_controls(store, lang, live_key)
+    controls = outer_controls(store, lang, live_key, matrix_controls=matrix_controls)
     with st.sidebar:
         st.subheader(t("sidebar.share", lang))
         share = st.empty()
-        st.caption(t("sidebar.share_help" if controls.has_matrix else "sidebar.share_help_choice",
-                     lang))
+        st.caption(t("sidebar.share_help" if controls.has_matrix and controls.drawn
+                     else "sidebar.share_help_choice", lang))
     if is_fresh_page() and bad_lang:
         add_link_notes([Note("params.bad_lang", {"value": linked_lang[-1][:40]})])
     st.title(t(title_key, lang))
@@ -299,7 +302,7 @@ def close_page(frame: Frame, scenario: Scenario | None = None,
     shares, with their real influence when the page passes the wave's ``points``. The
     page's ``own`` parameters go into its share box, not into the links to other pages
     (the page keeps them in the address bar itself)."""
-    if frame.controls.has_matrix:
+    if frame.controls.has_matrix and frame.controls.drawn:
         weights_caption(frame.shares, scenario or frame.scenario, frame.lang, points)
     with frame.notes:
         link_notes(frame.lang)

@@ -203,7 +203,8 @@ def _tooltips(lang: Lang) -> list[alt.Tooltip]:
 def effective_frame(report: RobustnessReport, lang: Lang) -> pd.DataFrame:
     eff = report.effective
     return pd.DataFrame({
-        t("robustness.col_criterion", lang): [criterion(k).label(lang) for k in eff.criteria],
+        t("robustness.col_criterion", lang): [criterion(k, report.scenario.survey).label(lang)
+                                               for k in eff.criteria],
         t("robustness.col_weight", lang): [fmt_number(float(w), lang) for w in eff.weights],
         t("robustness.col_nominal", lang): [fmt_percent(float(v), lang)
                                             for v in eff.nominal_share],

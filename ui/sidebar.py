@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import pandas as pd
@@ -123,13 +123,15 @@ class Controls:
     phone_slot: DeltaGenerator  # above the weight sliders: the results, on phones only
     live: bool  # weights and N rerun only the page's live fragment
     reference: dict[str, float]  # the wave's reference weights, by criterion key
+    drawn: bool = True  # the matrix's controls are in the sidebar (else: the link's values)
 
     @property
     def has_matrix(self) -> bool:
         return self.survey.has_matrix and bool(self.wave)
 
 
-def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Controls:
+def outer_controls(store: Store, lang: Lang, live_key: str | None = None, *,
+                   matrix_controls: bool = True) -> Controls:
     """Draw every scenario control: survey, wave, weights, normalisation, N, quotas, tie rule.
 
     With ``live_key`` (the key of the page's fragment), moving a weight or N
@@ -139,6 +141,10 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
     On a session's first run every control takes its value from the link;
     values the link got wrong fall back to their defaults and are reported by
     :func:`link_notes`.
+
+    Without ``matrix_controls`` (a page that does not use the matrix) only the survey
+    and wave are drawn; the rest of the scenario is kept as the link says, so that it
+    is still in the links to the other pages.
     """
     waves = store.waves()  # read on every full run: a wave published or deleted shows at once
     sizes = {w.slug: w.n_rows for w in waves}
@@ -190,12 +196,16 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None) -> Con
         reference = {c.key: w for c, w in zip(
             load_criteria(survey_id),
             _reference_by_code(survey_id, by_slug.get(wave)).values(), strict=True)}
-        if not (survey.has_matrix and wave):
+        if not (survey.has_matrix and wave and matrix_controls):
+            drawn = survey.has_matrix and bool(wave)  # the link's scenario, kept as it is
             return Controls(
                 linked=linked, survey=survey, wave=wave, top_max=sizes.get(wave, 1),
-                normalisation=Normalisation.RAW, quotas=(), ties=TieRule.ALL,
-                tie_criteria=(), weights_slot=st.container(), phone_slot=st.container(),
-                live=live_key is not None, reference=reference)
+                normalisation=linked.normalisation if drawn else Normalisation.RAW,
+                quotas=linked.quotas if drawn else (),
+                ties=linked.ties if drawn else TieRule.ALL,
+                tie_criteria=linked.tie_criteria if drawn else (),
+                weights_slot=st.container(), phone_slot=st.container(),
+                live=live_key is not None, reference=reference, drawn=False)
         criteria = load_criteria(survey_id)
         codes = {c.code: c for c in criteria}
 
@@ -298,6 +308,14 @@ def live_controls(controls: Controls,
     linked = controls.linked
     survey = controls.survey.id
     criteria = load_criteria(survey) if controls.has_matrix else ()
+    if not controls.drawn:
+        with controls.phone_slot:
+            phone_box = st.container()
+        with controls.weights_slot:
+            shares_box = st.empty()
+        keep = {c.key: linked.weights.get(c.key, controls.reference[c.key]) for c in criteria}
+        return replace(linked, weights=keep, reference=dict(controls.reference),
+                       survey=survey, wave=controls.wave), shares_box, phone_box
     weights: dict[str, float] = {}
     for c in criteria:
         weights[c.key] = st.session_state[c.code]
