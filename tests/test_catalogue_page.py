@@ -163,7 +163,8 @@ def test_a_survey_without_a_catalogue_says_so_and_how_to_switch() -> None:
     assert app.selectbox(key="survey").value == MILAN
     assert shown(app.success[0]).startswith("Catalogo: PagoPA, Fascicolo del Cittadino e SISA")
     assert app.query_params["survey"] == MILAN
-    english = open_page(survey="metrodigital-2022", lang="en")
+    english = open_page(survey="metrodigital-2022", lang="en", ck="2")
+    assert "ck" not in english.query_params  # means nothing for a survey without services
     assert "proposes no services to rate" in shown(english.info[0])
 
 
@@ -187,3 +188,16 @@ def test_a_tie_at_the_cutoff_stands_out_as_on_the_matrix_page(monkeypatch) -> No
     assert table["Pari al limite"].tolist().count("=") == 2
     assert table["Pos."].tolist()[:3] == [1, 2, 2]  # the same place for the same score
     assert metric(app, "Servizi nel catalogo") == "3"
+
+
+def test_switching_language_keeps_the_choice() -> None:
+    app = open_page(survey=MILAN, ck="2", cby="residents", cx=["spid", "pagopa:già attivo"])
+    app.radio(key="lang").set_value("en").run()
+    assert not app.exception
+    assert app.title[0].value == "Service catalogue"
+    assert app.radio(key="cby").value == "residents"
+    assert app.number_input(key="ck").value == 2
+    assert app.multiselect(key="cx").value == ["spid", "pagopa"]
+    assert app.text_input(key="cx_reason_pagopa").value == "già attivo"
+    table = ranking(app)
+    assert table["Excluded: reason"].tolist()[1].startswith("regional incentives")

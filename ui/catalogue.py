@@ -71,7 +71,10 @@ def surveys_with_catalogue() -> list[Survey]:
 
 
 def no_catalogue(survey: Survey, lang: Lang) -> None:
-    """Say plainly that this survey proposes no services, and how to switch."""
+    """Say plainly that this survey proposes no services, and how to switch; the link
+    drops the catalogue's parameters, which mean nothing for this survey."""
+    for key in (PARAM_TOP, PARAM_BY, PARAM_EXCLUDE):
+        write_to_link(key, [])
     found = surveys_with_catalogue()
     others = [plain(s.name_in(lang)) for s in found]
     st.info(t("catalogue.page.no_catalogue", lang, survey=plain(survey.name_in(lang)),
