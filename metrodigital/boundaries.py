@@ -70,6 +70,28 @@ class Boundaries:
         lines = [arcs[index] for index in self.outline_arcs(codes)]
         return {"type": "MultiLineString", "coordinates": _join_lines(lines)}
 
+    def subset(self, codes: Iterable[str], feature: str = OBJECT) -> dict[str, Any]:
+        """A TopoJSON of these Comuni only (object ``feature``), with just their arcs."""
+        wanted = set(codes)
+        geometries = [g for g in self.topology["objects"][OBJECT]["geometries"]
+                      if g["id"] in wanted]
+        used = sorted({i if i >= 0 else ~i for g in geometries
+                       for ring in self._rings(g["id"]) for i in ring})
+        new = {old: position for position, old in enumerate(used)}
+
+        def renumber(node: Any) -> Any:
+            if isinstance(node, list):
+                return [renumber(item) for item in node]
+            return new[node] if node >= 0 else ~new[~node]
+
+        return {
+            "type": "Topology",
+            "transform": self.topology["transform"],
+            "objects": {feature: {"type": "GeometryCollection", "geometries": [
+                {**g, "arcs": renumber(g["arcs"])} for g in geometries]}},
+            "arcs": [self.topology["arcs"][index] for index in used],
+        }
+
     def _decoded_arcs(self) -> list[list[list[float]]]:
         return _decode(self)
 

@@ -167,48 +167,62 @@ def _tooltip(lang: str) -> list[alt.Tooltip]:
     ]
 
 
+SHAPES = "confini"  # the slot of the Comuni's shapes (TopoJSON) in the spec
+
+
+ANSWERED = "risposte"  # the slot (and TopoJSON object) of the answering Comuni's shapes
+
+
+def _shapes(slot: str = SHAPES, feature: str = OBJECT) -> alt.Data:
+    """Shapes as TopoJSON: a placeholder that Altair validates, filled in after."""
+    return alt.Data(values={_SLOT: slot}, format=alt.DataFormat(type="topojson", feature=feature))
+
+
 @lru_cache(maxsize=32)
 def _map_spec(boundaries: Boundaries, lang: str, mode: MapMode, outlines_json: str,
-              kinds: tuple[str, ...], links: bool) -> dict[str, Any]:
-    """The map's Vega-Lite spec without its rows, built and validated by Altair once."""
+              kinds: tuple[str, ...], links: bool, zones: tuple[str, ...],
+              covered_codes: tuple[str, ...]) -> dict[str, Any]:
+    """The map's Vega-Lite spec without its rows, built and validated by Altair once.
+
+    Two layers of Comuni: every Comune in grey from the shapes alone (it never changes,
+    so a rerun does not recompute it), and over it the Comuni that answered, from the
+    rows (the only data a rerun sends), each joined to its shape by ISTAT code.
+    """
     placeholder = pd.DataFrame(columns=["codice_istat"])
-    # Altair validates the spec with placeholders; the geometry (about 100 kB) goes in after
-    shapes = alt.LookupData(
-        data=alt.Data(values={_SLOT: "topology"},
-                      format=alt.DataFormat(type="topojson", feature=OBJECT)),
-        key="id")
+    no_answer = t("map.no_answer", lang)
     extra: dict[str, Any] = {"href": alt.Href("link:N")} if links else {}
     edge = {"stroke": "#FFFFFF", "strokeWidth": 0.6}
+    everyone = alt.Chart(_shapes()).mark_geoshape(**edge).transform_calculate(
+        stato=json.dumps(no_answer))  # a string literal in Vega's expression language
+    grey_tooltip = [alt.Tooltip("properties.name:N", title=t("map.comune", lang)),
+                    alt.Tooltip("stato:N", title=t("map.status", lang)),
+                    alt.Tooltip("properties.zona:N", title=t("map.zone", lang))]
+    answered = alt.Chart().mark_geoshape(**edge).encode(shape="geo:G", tooltip=_tooltip(lang),
+                                                         **extra)
     if mode == "selection":
         labels = status_labels(lang)
-        fills = alt.Chart().mark_geoshape(**edge).encode(
-            shape="geo:G",
-            color=alt.Color("stato:N", title=t("map.status", lang),
-                            scale=alt.Scale(domain=[labels[k] for k in STATUSES],
-                                            range=[STATUS_COLOURS[k] for k in STATUSES]),
-                            legend=alt.Legend(**LEGEND)),
-            tooltip=_tooltip(lang), **extra)
-        comuni: alt.Chart | alt.LayerChart = fills
+        colour = alt.Color("stato:N", title=t("map.status", lang),
+                           scale=alt.Scale(domain=[labels[k] for k in STATUSES],
+                                           range=[STATUS_COLOURS[k] for k in STATUSES]),
+                           legend=alt.Legend(**LEGEND))
+        everyone = everyone.encode(color=colour, tooltip=grey_tooltip, **extra)
+        answered = answered.encode(color=colour)
     else:
-        grey = alt.Chart().mark_geoshape(**edge).encode(
-            shape="geo:G",
+        everyone = everyone.encode(
             fill=alt.Fill("stato:N", title=None,
-                          scale=alt.Scale(domain=[t("map.no_answer", lang)], range=[NO_ANSWER]),
+                          scale=alt.Scale(domain=[no_answer], range=[NO_ANSWER]),
                           legend=alt.Legend(**LEGEND)),
-            tooltip=_tooltip(lang), **extra,
-        ).transform_filter("!datum.risposto")
-        scored = alt.Chart().mark_geoshape(**edge).encode(
-            shape="geo:G",
+            tooltip=grey_tooltip, **extra)
+        answered = answered.encode(
             color=alt.Color("punteggio:Q", title=t("map.score", lang),
                             scale=alt.Scale(scheme=SCORE_SCHEME),
                             legend=alt.Legend(**{**LEGEND, "columns": alt.Undefined},
                                               format=NUMBER, gradientLength=220,
-                                              gradientThickness=16)),
-            tooltip=_tooltip(lang), **extra,
-        ).transform_filter("datum.risposto")
-        comuni = alt.layer(grey, scored)
-    comuni = comuni.transform_lookup(lookup="codice_istat", from_=shapes, as_="geo")
-    layers: list[alt.Chart | alt.LayerChart] = [comuni]
+                                              gradientThickness=16)))
+    answered = answered.transform_lookup(
+        lookup="codice_istat", from_=alt.LookupData(data=_shapes(ANSWERED, ANSWERED), key="id"),
+        as_="geo")
+    layers: list[alt.Chart | alt.LayerChart] = [everyone, answered]
     features = json.loads(outlines_json)
     if features:
         styles = {t("map.outline_zone", lang): (ZONE_STROKE, [7, 4], 2.2),
@@ -232,16 +246,47 @@ def _map_spec(boundaries: Boundaries, lang: str, mode: MapMode, outlines_json: s
                              alt.Tooltip("properties.nome:N", title=t("map.name", lang))],
                 ))
     chart = (alt.layer(*layers, data=placeholder)  # the rows: Streamlit's data, top level
-             .properties(height=MAP_HEIGHT, projection=alt.Projection(type="mercator"))
+             .properties(height=MAP_HEIGHT, projection=alt.Projection(
+                 type="mercator", fit=_extent_feature(boundaries)))
              .configure_view(stroke=None))
     spec = with_number_locale(chart.to_dict(), lang)  # validated here, once
     spec.pop("data", None)
-    spec.pop("datasets", None)
     spec["usermeta"] = {"embedOptions": {"renderer": "canvas"}}
-    slots: dict[str, Any] = {"topology": dict(boundaries.topology)}
-    slots.update({kind: [f for f in features if f["properties"]["tipo"] == kind]
-                  for kind in kinds})
+    spec.pop("datasets", None)
+    # the shapes, with each Comune's zone for the grey layer's tooltip (inline: Vega-Lite
+    # reads a TopoJSON dataset only from inline values or a URL)
+    unknown = t("map.zone_unknown", lang)
+    topology = dict(boundaries.topology)
+    collection = topology["objects"][OBJECT]
+    topology["objects"] = {OBJECT: {**collection, "geometries": [
+        {**g, "properties": {**g["properties"], "zona": zone or unknown}}
+        for g, zone in zip(collection["geometries"], zones, strict=True)]}}
+    slots: dict[str, Any] = {kind: [f for f in features if f["properties"]["tipo"] == kind]
+                             for kind in kinds}
+    slots[SHAPES] = topology
+    # the Comuni an answer may cover, for the lookup: only their shapes (a second copy of
+    # all of them would double the spec, and Vega-Lite merges identical inline datasets)
+    slots[ANSWERED] = boundaries.subset(covered_codes, ANSWERED)
     return _fill_slots(spec, slots)  # type: ignore[no-any-return]
+
+
+def _extent_feature(boundaries: Boundaries) -> dict[str, Any]:
+    """The territory's south-west and north-east corners, for the projection to fit: the
+    map fits the territory, not the data, so a rerun's new rows do not move it (nor make
+    Vega fit and project every shape again)."""
+    west, south, east, north = _extent(boundaries)
+    return {"type": "Feature", "properties": {}, "geometry": {
+        "type": "MultiPoint", "coordinates": [[west, south], [east, north]]}}
+
+
+def _extent(boundaries: Boundaries) -> tuple[float, float, float, float]:
+    """West, south, east, north of the territory's shapes, in degrees."""
+    (sx, sy), (tx, ty) = (boundaries.topology["transform"]["scale"],
+                          boundaries.topology["transform"]["translate"])
+    points = np.concatenate([np.cumsum(np.asarray(arc, dtype=float), axis=0)
+                             for arc in boundaries.topology["arcs"]])
+    return (float(points[:, 0].min() * sx + tx), float(points[:, 1].min() * sy + ty),
+            float(points[:, 0].max() * sx + tx), float(points[:, 1].max() * sy + ty))
 
 
 _SLOT = "__metrodigital_slot__"
@@ -270,7 +315,17 @@ def _spec_for(geo: WaveGeography, lang: str, mode: MapMode,
               names: tuple[tuple[str, str], ...], links: bool) -> dict[str, Any]:
     features = outline_features(geo, dict(names), lang)
     kinds = tuple(sorted({f["properties"]["tipo"] for f in features}))
-    return _map_spec(geo.boundaries, lang, mode, json.dumps(features), kinds, links)
+    placement = geo.placement
+    covered_codes = tuple(c for c, e in zip(placement.codes, placement.entity, strict=True)
+                          if e is not None)
+    return _map_spec(geo.boundaries, lang, mode, json.dumps(features), kinds, links,
+                     geo.zone_names, covered_codes)
+
+
+def answered_rows(rows: pa.Table) -> pa.Table:
+    """The rows the map colours: the Comuni an answer covers (the others are the grey
+    layer, drawn from the shapes alone)."""
+    return rows.filter(rows["risposto"])
 
 
 def covered(rows: pa.Table) -> int:

@@ -23,6 +23,7 @@ from metrodigital.explain import short_name
 from metrodigital.i18n import t
 from metrodigital.map_chart import (
     STATUS_COLOURS,
+    answered_rows,
     map_rows,
     map_spec,
     table_frame,
@@ -120,6 +121,9 @@ def test_rows_colour_respondents_by_selection_and_the_others_grey(store: Store) 
     assert frame.loc["Torino", "stato"] == labels["no_answer"]
     assert not frame.loc["Torino", "risposto"]
     assert pd.isna(frame.loc["Torino", "punteggio"])  # null: coloured grey, not as a score
+    # the chart is sent only the Comuni an answer covers; the others stay the grey layer
+    sent = answered_rows(rows).to_pandas()
+    assert len(sent) == 43 and sent["risposto"].all() and "Torino" not in set(sent["comune"])
     assert frame.loc["Torino", "punteggio_testo"] == "—"
     # 34 Comuni + the Unioni's members (Moncalieri answered on its own too)
     assert int(frame["risposto"].sum()) == 34 + 7 + 2
@@ -146,14 +150,21 @@ def test_spec_colours_by_selection_with_grey_for_no_answer(store: Store) -> None
     _selection, geo = seed_geography(store)
     spec = map_spec(geo, "en", "selection", {})
     text = json.dumps(spec)
-    colour = spec["layer"][0]["encoding"]["color"]
+    everyone, answered = spec["layer"][:2]
+    colour = answered["encoding"]["color"]
+    assert everyone["encoding"]["color"] == colour  # one scale: the grey is "No answer"
     assert colour["field"] == "stato"
     assert colour["scale"]["domain"] == ["Selected", "Tied at the cut-off", "Not selected",
                                          "No answer"]
     assert colour["scale"]["range"][-1] == STATUS_COLOURS["no_answer"]
-    lookup = spec["layer"][0]["transform"][0]
+    assert everyone["transform"] == [{"calculate": '"No answer"', "as": "stato"}]
+    assert len(everyone["data"]["values"]["objects"]["municipalities"]["geometries"]) == 312
+    lookup = answered["transform"][0]
     assert lookup["lookup"] == "codice_istat" and lookup["from"]["key"] == "id"
-    assert len(lookup["from"]["data"]["values"]["objects"]["municipalities"]["geometries"]) == 312
+    # the lookup holds only the shapes an answer may cover (43 Comuni of the seed wave)
+    assert len(lookup["from"]["data"]["values"]["objects"]["risposte"]["geometries"]) == 43
+    # the map fits the territory, not the rows
+    assert spec["projection"]["fit"]["geometry"]["type"] == "MultiPoint"
     assert "href" not in text  # no Scheda ente page yet
     # Italian decimals in the Italian map's legend and tooltips
     italian = map_spec(geo, "it", "score", {})
@@ -165,10 +176,9 @@ def test_spec_colours_by_selection_with_grey_for_no_answer(store: Store) -> None
 def test_score_colouring_leaves_non_respondents_grey(store: Store) -> None:
     _, geo = seed_geography(store)
     spec = map_spec(geo, "it", "score", {})
-    grey, scored = spec["layer"][0]["layer"]
-    assert grey["transform"] == [{"filter": "!datum.risposto"}]
+    grey, scored = spec["layer"][:2]
     assert grey["encoding"]["fill"]["scale"]["range"] == [STATUS_COLOURS["no_answer"]]
-    assert scored["transform"] == [{"filter": "datum.risposto"}]
+    assert "color" not in grey["encoding"]
     assert scored["encoding"]["color"]["field"] == "punteggio"
     assert scored["encoding"]["color"]["type"] == "quantitative"
 
@@ -177,7 +187,7 @@ def test_outlines_of_unioni_and_known_zones(store: Store) -> None:
     selection, geo = seed_geography(store)
     names = dict(zip(selection.table["entity_id"], selection.table["ente"], strict=True))
     spec = map_spec(geo, "it", "selection", names)
-    features = [f for layer in spec["layer"][1:] for f in layer["data"]["values"]]
+    features = [f for layer in spec["layer"][2:] for f in layer["data"]["values"]]
     kinds = {f["properties"]["tipo"] for f in features}
     assert kinds == {t("map.outline_unione", "it"), t("map.outline_zone", "it")}
     unioni = sorted(f["properties"]["nome"] for f in features
@@ -203,8 +213,10 @@ def test_milan_map_colours_by_any_value_per_entity(store: Store) -> None:
     assert frame.loc["Rho", "punteggio_testo"] == "—" and frame.loc["Rho", "risposto"]
     assert frame.loc["Segrate", "chiave"] == "no_answer"
     spec = map_spec(geo, "en", "score", {})
-    assert len(spec["layer"][0]["transform"][0]["from"]["data"]["values"]["objects"]
-               ["municipalities"]["geometries"]) == 133
+    assert len(spec["layer"][0]["data"]["values"]["objects"]["municipalities"]
+               ["geometries"]) == 133
+    assert [g["id"] for g in spec["layer"][1]["transform"][0]["from"]["data"]["values"]
+            ["objects"]["risposte"]["geometries"]] == ["015146", "015182"]
 
 
 def test_table_alternative_lists_respondents_first(store: Store) -> None:
@@ -227,7 +239,7 @@ def test_links_hook_for_the_scheda_ente_page(store: Store) -> None:
     rows = map_rows(geo, selection, "it", link)
     assert by_comune(rows).loc["Torino", "link"] == "Scheda_ente?ser=3&lang=en&ente=001272"
     spec = map_spec(geo, "it", "selection", {}, links=True)
-    assert spec["layer"][0]["encoding"]["href"] == {"field": "link", "type": "nominal"}
+    assert spec["layer"][1]["encoding"]["href"] == {"field": "link", "type": "nominal"}
 
 
 def test_matrix_page_draws_the_map_of_the_seed_wave() -> None:
@@ -239,10 +251,10 @@ def test_matrix_page_draws_the_map_of_the_seed_wave() -> None:
     maps = [c for c in charts if '"geoshape"' in c.proto.spec]
     assert len(maps) == 1
     spec = json.loads(maps[0].proto.spec)
-    assert spec["layer"][0]["transform"][0]["lookup"] == "codice_istat"
+    assert spec["layer"][1]["transform"][0]["lookup"] == "codice_istat"
     captions = [c.value for c in app.caption]
     assert ATTRIBUTION in captions
-    assert any("43 Comuni su 312" in c for c in captions)
+    assert any("43 Comuni coperti da una risposta, su 312" in c for c in captions)
     # the ranking stays the page's table; the map's opens on demand
     assert len(app.dataframe[0].value) == 36
     # the colouring control switches to scores in the same page
@@ -251,4 +263,4 @@ def test_matrix_page_draws_the_map_of_the_seed_wave() -> None:
     assert not app.exception
     spec = json.loads(next(c for c in app.get("vega_lite_chart")
                        if '"geoshape"' in c.proto.spec).proto.spec)
-    assert spec["layer"][0]["layer"][1]["encoding"]["color"]["field"] == "punteggio"
+    assert spec["layer"][1]["encoding"]["color"]["field"] == "punteggio"

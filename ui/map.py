@@ -26,7 +26,15 @@ from metrodigital.boundaries import ATTRIBUTION, WaveGeography, wave_geography
 from metrodigital.display import plain
 from metrodigital.explain import short_name
 from metrodigital.i18n import Lang, fmt_number, t
-from metrodigital.map_chart import MAP_MODES, MapMode, covered, map_rows, map_spec, table_frame
+from metrodigital.map_chart import (
+    MAP_MODES,
+    MapMode,
+    answered_rows,
+    covered,
+    map_rows,
+    map_spec,
+    table_frame,
+)
 from metrodigital.ranking import Selection
 from metrodigital.store import Store
 from metrodigital.surveys.registry import load_survey
@@ -88,13 +96,12 @@ def territory_map(store: Store, selection: Selection, lang: Lang) -> None:
     names = dict(zip(table["entity_id"], table["ente"], strict=True))
     spec = map_spec(geo, lang, mode, names, links=link is not None)
     rows = map_rows(geo, selection, lang, link)
-    st.vega_lite_chart(rows, spec, width="stretch",
-                       alt=t("map.alt", lang, n=len(table), total=len(geo.placement.codes),
-                             selected=selection.n_selected))
+    st.vega_lite_chart(answered_rows(rows), spec, width="stretch",
+                       alt=t("map.alt", lang, n=len(table), total=len(geo.placement.codes)))
     st.caption(ATTRIBUTION)
-    notes = [t("map.coverage", lang, covered=fmt_number(covered(rows), lang),
-               total=fmt_number(len(geo.placement.codes), lang),
-               zoned=fmt_number(sum(len(c) for c in geo.zones.values()), lang))]
+    notes = [t("map.coverage", lang, covered=covered(rows),
+               total=fmt_number(len(geo.placement.codes), lang)),
+             t("map.outlines_note", lang, zoned=sum(len(c) for c in geo.zones.values()))]
     off_map = geo.placement.off_map
     if off_map:
         shown = [plain(short_name(str(names.get(e, e)))) for e in off_map[:10]]
