@@ -57,10 +57,32 @@ class WavePoints:
     survey: Survey = field(repr=False, compare=False)
 
     @cached_property
-    def groups(self) -> dict[str, dict[GroupKind, int]]:
-        population = (self.values[:, self.criteria.index(self.population_key)]
-                      if self.population_key else None)
-        return _groups(self.survey, self.entity_ids, self.istat_codes, population)
+    def _groups_by_zones(self) -> dict[tuple[tuple[str, int | None], ...],
+                                       dict[str, dict[GroupKind, int]]]:
+        return {}
+
+    def groups(self, zones: Mapping[str, int | None]) -> dict[str, dict[GroupKind, int]]:
+        """Each entity's population class and zona omogenea, with ``zones`` (ISTAT code →
+        zone, :func:`metrodigital.zones.effective_zones`); kept per set of zones."""
+        key = tuple(sorted(zones.items()))
+        cache = self._groups_by_zones
+        if key not in cache:
+            population = (self.values[:, self.criteria.index(self.population_key)]
+                          if self.population_key else None)
+            cache[key] = _groups(self.survey, self.entity_ids, self.istat_codes, population,
+                                 zones)
+        return cache[key]
+
+
+def _zones_of(store: Store, territory: str) -> dict[str, int | None]:
+    """The zones in force for the territory (an editor's load, else the shipped file)."""
+    from metrodigital.territories import TerritoryError
+    from metrodigital.zones import effective_zones
+
+    try:
+        return effective_zones(store, territory)
+    except (TerritoryError, KeyError, OSError):
+        return {}
 
 
 def criteria_maxima(survey: Survey) -> dict[str, float]:
@@ -110,18 +132,10 @@ def _wave_points(store: Store, slug: str, wave_id: int) -> WavePoints:
 
 
 def _groups(survey: Survey, ids: npt.NDArray[np.object_], codes: tuple[str | None, ...],
-            population_points: npt.NDArray[np.float64] | None
-            ) -> dict[str, dict[GroupKind, int]]:
+            population_points: npt.NDArray[np.float64] | None,
+            zone_of: Mapping[str, int | None]) -> dict[str, dict[GroupKind, int]]:
     """Each entity's population class (by its points on the population criterion) and
     zona omogenea (by its ISTAT code; an Unione: its members' zone when they share one)."""
-    from metrodigital.territories import TerritoryError, load_territory
-
-    try:
-        comuni = load_territory(survey.territory).comuni
-        zone_of = {str(code): (None if pd.isna(zone) else int(zone)) for code, zone in
-                   zip(comuni["codice_istat"], comuni["zona_omogenea"], strict=True)}
-    except (TerritoryError, KeyError, OSError):
-        zone_of = {}
     class_of = {float(c.points): c.number for c in survey.population_classes
                 if c.points is not None}
     groups: dict[str, dict[GroupKind, int]] = {}
@@ -265,7 +279,8 @@ def evaluate(store: Store, scenario: Scenario) -> Selection:
     selected = cut.mask[order]
     quota = None
     if scenario.quotas and scenario.total_weight:
-        quota, quota_ties = _apply_quotas(points, scenario, ranking, set(ids[selected]))
+        quota, quota_ties = _apply_quotas(points, scenario, ranking, set(ids[selected]),
+                                          _zones_of(store, points.survey.territory))
         if quota.feasible:
             selected = np.isin(ids, [*quota.selected, *quota.tied_out])
             ties = quota_ties
@@ -285,7 +300,8 @@ def evaluate(store: Store, scenario: Scenario) -> Selection:
 
 
 def _apply_quotas(points: WavePoints, scenario: Scenario, ranking: Ranking,
-                  baseline: set[str]) -> tuple[QuotaOutcome, TieStatus]:
+                  baseline: set[str], zones: Mapping[str, int | None]
+                  ) -> tuple[QuotaOutcome, TieStatus]:
     """The quota selection, groups by population class (raw points) or zona omogenea,
     and what the tie rule made of equal scores at the places the quotas decide.
 
@@ -299,7 +315,7 @@ def _apply_quotas(points: WavePoints, scenario: Scenario, ranking: Ranking,
     leave equal, ``choice`` includes them all until the user's pick decides.
     """
     table = ranking.table
-    groups = points.groups
+    groups = points.groups(zones)
     ids = table["entity_id"].tolist()
     # the rounded scores: equal ⇔ equal score keys
     scores = dict(zip(ids, table["score"].astype(float), strict=True))

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -29,6 +30,9 @@ from metrodigital.paths import DATA_DIR
 from metrodigital.questionnaire import QuotedNames
 from metrodigital.surveys.model import Survey
 from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey
+
+if TYPE_CHECKING:
+    from metrodigital.zones import ZoneLoad
 
 SEED_WAVE_NAME = "METRODIGITAL 2023"
 SEED_WAVE_SLUG = "metrodigital-2023"
@@ -417,6 +421,31 @@ _MIGRATIONS: tuple[str | Callable[[duckdb.DuckDBPyConnection], None], ...] = (
     """,
     _migrate_v3,
     _migrate_v4,
+    """
+    -- v5: zone omogenee loaded by an editor (metrodigital/zones.py). Every load is
+    -- kept; zone_active names the one in force per territory (none: the shipped zones).
+    CREATE SEQUENCE zone_load_ids START 1;
+    CREATE TABLE zone_loads (
+        load_id INTEGER PRIMARY KEY DEFAULT nextval('zone_load_ids'),
+        territory VARCHAR NOT NULL,
+        file_name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        loaded_at TIMESTAMP NOT NULL,
+        loaded_by VARCHAR NOT NULL
+    );
+    CREATE TABLE zone_members (
+        load_id INTEGER NOT NULL,
+        istat_code VARCHAR NOT NULL,
+        zone INTEGER NOT NULL,
+        PRIMARY KEY (load_id, istat_code)
+    );
+    CREATE TABLE zone_active (
+        territory VARCHAR PRIMARY KEY,
+        load_id INTEGER,
+        changed_at TIMESTAMP NOT NULL,
+        changed_by VARCHAR NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -909,6 +938,68 @@ class Store:
             "SELECT we.name_in_source AS ente, a.question_id, a.answer FROM answers AS a "
             "JOIN wave_entities AS we USING (wave_id, entity_id) WHERE a.wave_id = ? "
             "ORDER BY we.source_row, a.question_id", [wave.wave_id]).df()
+
+    # -- zone memberships (metrodigital/zones.py) ------------------------------------
+    def load_zones(self, territory: str, members: Mapping[str, int], *, file_name: str,
+                   sha256: str, by: str) -> int:
+        """Keep a zones file's memberships as a new load and make it the one in force,
+        atomically; returns the load's number."""
+        if not members:
+            raise StoreError("zones.empty")
+
+        def work(cur: duckdb.DuckDBPyConnection) -> int:
+            row = cur.execute(
+                "INSERT INTO zone_loads (territory, file_name, sha256, loaded_at, loaded_by) "
+                "VALUES (?, ?, ?, current_timestamp, ?) RETURNING load_id",
+                [territory, file_name, sha256, by]).fetchone()
+            assert row is not None
+            load_id = int(row[0])
+            cur.executemany("INSERT INTO zone_members VALUES (?, ?, ?)",
+                            [[load_id, code, int(zone)] for code, zone in members.items()])
+            self._set_active_zones(cur, territory, load_id, by)
+            return load_id
+
+        return int(self._transaction(work))  # type: ignore[call-overload]
+
+    @staticmethod
+    def _set_active_zones(cur: duckdb.DuckDBPyConnection, territory: str,
+                          load_id: int | None, by: str) -> None:
+        cur.execute("INSERT OR REPLACE INTO zone_active VALUES (?, ?, current_timestamp, ?)",
+                    [territory, load_id, by])
+
+    def activate_zones(self, territory: str, load_id: int | None, *, by: str) -> None:
+        """Put an earlier load back in force (``None``: the shipped zones); nothing is
+        deleted, so every change can be undone."""
+        if load_id is not None:
+            known = [z.load_id for z in self.zone_loads(territory)]
+            if load_id not in known:
+                raise StoreError("zones.no_such_load", load=load_id)
+        self._transaction(lambda cur: self._set_active_zones(cur, territory, load_id, by))
+
+    def zone_loads(self, territory: str) -> list[ZoneLoad]:
+        """Every load of a territory's zones, the most recent first."""
+        from metrodigital.zones import ZoneLoad
+
+        if self.schema_version() < 5:
+            return []
+        rows = self.cursor().execute(
+            "SELECT l.load_id, l.territory, l.file_name, l.sha256, l.loaded_at, l.loaded_by, "
+            "(SELECT count(*) FROM zone_members AS m WHERE m.load_id = l.load_id), "
+            "coalesce(a.load_id = l.load_id, FALSE) "
+            "FROM zone_loads AS l LEFT JOIN zone_active AS a USING (territory) "
+            "WHERE l.territory = ? ORDER BY l.load_id DESC", [territory]).fetchall()
+        return [ZoneLoad(*row) for row in rows]
+
+    def active_zones(self, territory: str) -> dict[str, int]:
+        """The memberships of the load in force for ``territory`` (empty: the shipped
+        zones are in force)."""
+        if self.schema_version() < 5:
+            return {}
+        rows = self.cursor().execute(
+            "SELECT m.istat_code, m.zone FROM zone_active AS a "
+            "JOIN zone_members AS m USING (load_id) WHERE a.territory = ?",
+            [territory]).fetchall()
+        return {str(code): int(zone) for code, zone in rows}
 
     # -- remembered column mappings ------------------------------------------------
     def save_mapping(self, layout: str, mapping: Mapping[str, str]) -> None:

@@ -33,6 +33,7 @@ from ui.upload import (
     waves_table,
     weights_note,
 )
+from ui.zones import zones_section
 
 page = open_page("upload.title", matrix=False)
 lang, store, survey = page.lang, page.store, page.survey
@@ -124,4 +125,5 @@ elif decision.allowed:
     delete_section(store, lang, auth, actor)
 elif store.read_only:
     st.caption(plain(t("store.read_only_location", lang), None))
+zones_section(store, survey, lang, auth, actor, editor=decision.allowed)
 close_page(page)

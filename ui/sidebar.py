@@ -100,10 +100,7 @@ def _wave_changed(waves: list[Wave], shown: str) -> None:
 
 def wave_label(wave: Wave, lang: Lang) -> str:
     """A wave as a select box shows it: its name, and a mark when it is synthetic."""
-    name = clean(wave.name)
-    if getattr(wave, "is_example", False):
-        return t("sidebar.wave_example", lang, name=name)
-    return name
+    return clean(wave.label(lang))
 
 
 @dataclass
