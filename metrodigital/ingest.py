@@ -21,25 +21,15 @@ import pandas as pd
 
 from metrodigital.criteria import load_criteria, seed_weights
 from metrodigital.i18n import fmt_number, t
-from metrodigital.questionnaire import (
-    Answer,
-    Questionnaire,
-    QuotedNames,
-    answers_from_row,
-    default_questionnaire,
-    match_columns,
-    population_class,
-    score_answers,
-)
+from metrodigital.questionnaire import QuotedNames
 from metrodigital.roles import Actor, AuthConfig, require_editor
 from metrodigital.store import Store, Wave, entity_id_for, entity_slug, slugify
 from metrodigital.surveys.model import Survey
 from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey, survey_ids
 from metrodigital.surveys.responses import (
     SurveyColumns,
-    display,
-    is_blank,
     match_survey_columns,
+    points_of,
     row_answers,
 )
 from metrodigital.territory import Comune, Match, match_entity
@@ -238,113 +228,6 @@ def _as_written(ente: str, written: str) -> str:
     return ente if ente == written else f"{written} → {ente}"
 
 
-def _mapped_headers(table: Table, questionnaire: Questionnaire,
-                    mapping: Mapping[str, str]) -> list[str]:
-    """The headers with the user's answers for unrecognised columns applied: a column
-    mapped to a question reads as the question's identifier, to the entity as the
-    first entity heading, to "" as a blank (ignored)."""
-    questions = {q.id for q in questionnaire.questions}
-    chosen = {normalise_text(header): target for header, target in mapping.items()}
-    headers = []
-    for header in table.headers:
-        target = chosen.get(normalise_text(header))
-        if target is None:
-            headers.append(header)
-        elif target in questions:
-            headers.append(target)
-        elif target == ENTE:
-            headers.append(questionnaire.entity_aliases[0])
-        else:
-            headers.append("")
-    return headers
-
-
-def _prepare_responses(table: Table, questionnaire: Questionnaire,
-                       renames: Mapping[str, str], mapping: Mapping[str, str]) -> Preview:
-    """One row per respondent, a column per question: scored through the definition."""
-    columns = match_columns(questionnaire, _mapped_headers(table, questionnaire, mapping))
-    letters = table.letters
-    header_row = table.header_row
-    used = {letters[i] for i in range(len(letters)) if i not in set(columns.unmatched)}
-    problems: list[CellProblem] = _in_used_columns(table.problems, used)
-    for column_problem in columns.problems:
-        cell = letters[column_problem.columns[0]] if column_problem.columns else None
-        problems.append(CellProblem(
-            severity=column_problem.severity, code=column_problem.code, sheet=table.sheet,
-            cell=f"{cell}{header_row}" if cell else None,
-            params={"question": column_problem.question_id, "columns": QuotedNames(
-                table.headers[i] for i in column_problem.columns)},
-        ))
-    ignored = [(letters[i], table.headers[i]) for i in columns.unmatched
-               if table.headers[i].strip() and normalise_text(table.headers[i])
-               not in {normalise_text(h) for h, target in mapping.items() if target == ""}]
-    where: dict[str, str] = {qid: letters[i] for qid, i in columns.questions.items()}
-    for qid, by_option in columns.options.items():
-        where[qid] = letters[min(by_option.values())]
-    records: list[dict[str, object]] = []
-    answers: list[tuple[object, ...]] = []
-    survey = load_survey(DEFAULT_SURVEY)
-    if columns.entity is not None:
-        entity_letter = letters[columns.entity]
-        claims = _Claims(table, entity_letter)
-        for row_number, values in table.rows:
-            raw_name = values[columns.entity] if columns.entity < len(values) else None
-            written = str(raw_name or "").strip()
-            ente = renames.get(written, written)
-            if not ente:
-                if any(v not in (None, "") for v in values):
-                    problems.append(_problem("error", "ingest.missing_entity", table,
-                                             entity_letter, row_number))
-                continue
-            raw, row_problems = answers_from_row(questionnaire, columns, values)
-            scored = score_answers(questionnaire, raw)
-            for answer_problem in [*row_problems, *scored.problems]:
-                column = where.get(answer_problem.question_id)
-                if column is None and answer_problem.code == "questionnaire.answer.missing":
-                    continue  # the whole column is missing: said once, for the column
-                problems.append(CellProblem(
-                    severity=answer_problem.severity, code=answer_problem.code,
-                    sheet=table.sheet, cell=f"{column or ''}{row_number}",
-                    params=answer_problem.params,
-                ))
-            match = match_entity(ente)
-            warning = _name_warning(table, entity_letter, row_number, ente)
-            if warning is not None:
-                problems.append(warning)
-            record: dict[str, object] = {ENTE: ente, **scored.points}
-            if match.entity is not None:
-                record["popolazione"] = float(population_class(
-                    match.entity.population(POPULATION_YEAR), questionnaire.population))
-            else:
-                record["popolazione"] = 0.0
-                problems.append(_problem("warning", "ingest.no_population", table,
-                                         entity_letter, row_number, ente=ente))
-            record[ENTITY_ID], record[ISTAT_CODE], claimed = claims.claim(
-                ente, written, row_number, match)
-            if claimed is not None:
-                problems.append(claimed)
-            records.append(record)
-            for qid, answer in scored.answers.items():
-                if answer.answered:
-                    answers.append(_typed_row(survey, ente, qid, answer, raw.get(qid),
-                                              table.sheet, where.get(qid), row_number))
-    keys = [c.key for c in load_criteria()]
-    matrix = pd.DataFrame.from_records(records, columns=[ENTE, *keys, ENTITY_ID, ISTAT_CODE])
-    matrix[keys] = matrix[keys].fillna(0.0)
-    # the same name twice keeps its last row (the warning says so)
-    matrix = matrix.drop_duplicates(ENTITY_ID, keep="last").reset_index(drop=True)
-    answer_frame = pd.DataFrame.from_records(answers, columns=list(ANSWER_FRAME))
-    answer_frame = answer_frame[answer_frame[ENTE].isin(matrix[ENTE])]
-    last_rows = answer_frame.drop_duplicates([ENTE, "question_id"], keep="last")
-    if not records and not any(p.severity == "error" for p in problems):
-        problems.append(_problem("error", "ingest.no_rows", table, None, None))
-    return Preview(
-        filename="", sha256="", format="responses", sheet=table.sheet, header_row=header_row,
-        headers=list(table.headers), columns={}, matrix=matrix, answers=last_rows,
-        problems=problems, ignored=ignored,
-    )
-
-
 @cache
 def territory_matcher(territory_id: str) -> Matcher:
     """Names matched against a territory's Comuni (and Unioni): the shipped Torino one
@@ -381,7 +264,7 @@ def _survey_mapped_headers(table: Table, survey: Survey,
                            mapping: Mapping[str, str]) -> list[str]:
     """The headers with the user's answers for unrecognised columns applied (see
     ``_mapped_headers``), for a survey's question codes."""
-    codes = {q.code for q in survey.questions}
+    codes = {q.code for q in survey.questions} | {q.id for q in survey.questions if q.id}
     chosen = {normalise_text(header): target for header, target in mapping.items()}
     headers = []
     for header in table.headers:
@@ -413,8 +296,9 @@ def _column_problems(table: Table, columns: SurveyColumns) -> list[CellProblem]:
 def _prepare_survey_responses(table: Table, survey: Survey, renames: Mapping[str, str],
                               mapping: Mapping[str, str], filename: str = "") -> Preview:
     """One row per respondent, a column per question of ``survey``: every answer typed
-    and checked cell by cell, every respondent matched to the survey's territory. No
-    points: the survey has no matrix."""
+    and checked cell by cell (``metrodigital.surveys.responses``, the one answer parser),
+    every respondent matched to the survey's territory; a survey with a matrix scores
+    each respondent's sections and population class into the matrix's points."""
     columns = match_survey_columns(survey, _survey_mapped_headers(table, survey, mapping))
     letters = table.letters
     skipped = {normalise_text(h) for h, target in mapping.items() if target == ""}
@@ -423,6 +307,10 @@ def _prepare_survey_responses(table: Table, survey: Survey, renames: Mapping[str
     problems += _column_problems(table, columns)
     ignored = [(letters[i], table.headers[i]) for i in columns.unmatched
                if table.headers[i].strip() and normalise_text(table.headers[i]) not in skipped]
+    criteria = survey.criteria
+    sections = {c.key: survey.section(c.key) for c in criteria if not c.population}
+    sheet_prefix = sheet_reference(table.sheet, "")  # "Risposte!", or "" for a CSV
+    population = next((c for c in criteria if c.population), None)
     records: list[dict[str, object]] = []
     answers: list[tuple[object, ...]] = []
     if columns.entity is not None:
@@ -437,28 +325,51 @@ def _prepare_survey_responses(table: Table, survey: Survey, renames: Mapping[str
                     problems.append(_problem("error", "ingest.missing_entity", table,
                                              entity_letter, row_number))
                 continue
+            row = row_answers(survey, columns, values)
+            for answer, index, _ in row:
+                for answer_problem in answer.problems:
+                    problems.append(CellProblem(
+                        severity=answer_problem.severity, code=answer_problem.code,
+                        sheet=table.sheet, cell=f"{letters[index]}{row_number}",
+                        params=answer_problem.params))
             match = match_in(survey, ente)
             warning = _name_warning(table, entity_letter, row_number, ente, match)
             if warning is not None:
                 problems.append(warning)
-            entity_id, codes, claimed = claims.claim(ente, written, row_number, match)
+            record: dict[str, object] = {ENTE: ente}
+            if criteria:
+                points = {answer.question: points_of(question, answer)
+                          for answer, _, question in row}
+                for key, section in sections.items():
+                    record[key] = float(sum(points.get(q.code, 0) for q in section.questions))
+            if population is not None:
+                if match.entity is not None and survey.population is not None:
+                    residents = match.entity.population(survey.population.year or
+                                                        POPULATION_YEAR)
+                    record[population.key] = float(
+                        survey.population.class_of(residents).points or 0)
+                else:
+                    record[population.key] = 0.0
+                    problems.append(_problem("warning", "ingest.no_population", table,
+                                             entity_letter, row_number, ente=ente))
+            record[ENTITY_ID], record[ISTAT_CODE], claimed = claims.claim(
+                ente, written, row_number, match)
             if claimed is not None:
                 problems.append(claimed)
-            records.append({ENTE: ente, ENTITY_ID: entity_id, ISTAT_CODE: codes})
-            for answer, index in row_answers(survey, columns, values):
-                cell = f"{letters[index]}{row_number}"
-                for answer_problem in answer.problems:
-                    problems.append(CellProblem(
-                        severity=answer_problem.severity, code=answer_problem.code,
-                        sheet=table.sheet, cell=cell, params=answer_problem.params))
+            records.append(record)
+            for answer, index, question in row:
                 if not answer.answered:
                     continue
-                question = survey.question(answer.question)
-                answers.append((ente, answer.question, answer.shown(question), answer.question,
-                                answer.raw, answer.option, answer.options, answer.number,
-                                answer.text, sheet_reference(table.sheet, cell),
+                answers.append((ente, question.id or question.code, answer.shown(question),
+                                answer.question, answer.raw, answer.option, answer.options,
+                                answer.number, answer.text,
+                                f"{sheet_prefix}{letters[index]}{row_number}",
                                 answer.personal))
-    matrix = pd.DataFrame.from_records(records, columns=[ENTE, ENTITY_ID, ISTAT_CODE])
+    keys = [c.key for c in criteria]
+    matrix = pd.DataFrame.from_records(records, columns=[ENTE, *keys, ENTITY_ID, ISTAT_CODE])
+    if keys:
+        matrix[keys] = matrix[keys].astype("float64").fillna(0.0)
+    # the same name twice keeps its last row (the warning says so)
     matrix = matrix.drop_duplicates(ENTITY_ID, keep="last").reset_index(drop=True)
     frame = pd.DataFrame.from_records(answers, columns=list(ANSWER_FRAME))
     frame = frame[frame[ENTE].isin(matrix[ENTE])]
@@ -502,36 +413,18 @@ def likely_survey(tables: Sequence[Table], chosen: str) -> str | None:
     return best
 
 
-def _typed_row(survey: Survey, ente: str, qid: str, answer: Answer, value: object,
-               sheet: str | None, letter: str | None, row_number: int) -> tuple[object, ...]:
-    """One scored answer of the default survey as a row of ``Preview.answers``: as the
-    file named it (``question_id``, the answer as understood) and typed."""
-    text = "; ".join(answer.labels) if answer.options else f"{answer.number:g}"
-    question = survey.question(qid)
-    keys = []
-    for option in answer.options:
-        found = question.find_option(option.label)
-        keys.append(found.key if found is not None else option.label)
-    option_code = keys[0] if keys and question.type != "multiple" else None
-    options = tuple(keys) if question.type == "multiple" else None
-    raw = "" if is_blank(value) else display(value)
-    cell = sheet_reference(sheet, f"{letter}{row_number}") if letter else None
-    return (ente, qid, text, question.code, raw, option_code, options,
-            answer.number if not answer.options else None, None, cell, question.personal)
-
-
 def _hints(fmt: str) -> tuple[Callable[[list[str]], int], Callable[[list[str]], int],
                              Callable[[list[str]], int]]:
     """How well a row of normalised cells reads as a matrix header, as a responses
     header, and as the header of the format asked for."""
     aliases = matrix_aliases()
-    questionnaire = default_questionnaire()
+    survey = load_survey(DEFAULT_SURVEY)
 
     def hint(cells: list[str]) -> int:
         return sum(1 for cell in cells if cell in aliases)
 
     def responses_hint(cells: list[str]) -> int:
-        columns = match_columns(questionnaire, cells)
+        columns = match_survey_columns(survey, cells)
         return len(columns.questions) + len(columns.options) + (columns.entity is not None)
 
     def best_hint(cells: list[str]) -> int:
@@ -597,7 +490,6 @@ def prepare(
         return _prepare_for_survey(data, filename, definition, mapping=mapping, sheet=sheet,
                                    remembered=remembered, renames=renames, tables=tables)
     aliases = matrix_aliases()
-    questionnaire = default_questionnaire()
     hint, responses_hint, best_hint = _hints(fmt)
     if tables is None:
         tables = read_workbook(data, filename, header_hint=best_hint)
@@ -613,7 +505,7 @@ def prepare(
     for header, target in chosen.items():
         aliases[normalise_text(header)] = target
     if detected == "responses":
-        preview = _prepare_responses(table, questionnaire, renames or {}, chosen)
+        preview = _prepare_survey_responses(table, definition, renames or {}, chosen)
     else:
         preview = _prepare_matrix(table, aliases, renames or {})
     preview.filename = filename

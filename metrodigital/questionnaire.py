@@ -1,5 +1,13 @@
 """The questionnaire definition (``data/questionnaire.toml``) and how answers score.
 
+Uploads no longer read answers here: ``metrodigital.ingest`` reads every responses
+file through the survey definitions (``data/surveys``) with the one answer parser,
+``metrodigital.surveys.responses``, which follows the same tolerant rules (stated for
+both in ``tests/test_questionnaire.py`` and ``tests/test_responses.py``). What stays
+here: the definition the questionnaire template is built from (``template.py``), the
+quoting helper ``QuotedNames``, and this parser as the reference the conversion test
+of the survey definition compares against (``tests/test_surveys.py``).
+
 ``load_questionnaire()`` reads and validates the definition: every problem names
 the question (or section) and the field, in the app's message catalogue
 (``questionnaire.def.*`` keys). ``score_answers()`` turns one entity's raw

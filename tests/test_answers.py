@@ -183,10 +183,10 @@ def test_bad_answers_are_errors_naming_sheet_and_cell_in_both_languages() -> Non
     assert set(errors) == {f"{spid}3", f"{band}4", f"{number}5", f"{_letter('interesse_sisa')}6",
                            f"{_letter('classe_popolazione')}7"}
     assert errors[f"{spid}3"].message("it") == (
-        f"Risposte!{spid}3: domanda interesse_spid: «6» non è un voto da 1 a 5 "
+        f"Risposte!{spid}3: Domanda interesse_spid: «6» non è un voto da 1 a 5 "
         "(un numero intero)")
     assert errors[f"{spid}3"].message("en") == (
-        f"Risposte!{spid}3: question interesse_spid: “6” is not a rating from 1 to 5 "
+        f"Risposte!{spid}3: Question interesse_spid: “6” is not a rating from 1 to 5 "
         "(a whole number)")
     assert "non è una delle fasce previste" in errors[f"{band}4"].message("it")
     assert "25.001" in errors[f"{band}4"].message("it")

@@ -224,8 +224,9 @@ def test_an_invalid_file_exits_1_and_leaves_the_database_untouched(tmp_path: Pat
     assert checked.stdout.endswith("\n2 enti letti; 1 errore, 0 avvisi.\n")
     imported = _run(["import", str(bad), "--wave", "Rotta"], env)
     assert imported.returncode == 1
-    with Store(tmp_path / "cli.duckdb") as store:
-        assert [w.slug for w in store.waves()] == ["metrodigital-2023"]
+    with Store(tmp_path / "cli.duckdb") as store:  # the fresh database's waves only
+        assert [w.slug for w in store.waves()] == [
+            "metrodigital-2023", "metrodigital-2023-risposte", "pon-metro-milano-2017"]
     missing = _run(["validate", str(tmp_path / "non-esiste.xlsx")], env)
     assert missing.returncode == 1 and "file non trovato" in missing.stderr
 

@@ -33,7 +33,7 @@ from metrodigital.ingest import (
 )
 from metrodigital.params import PARAM_TOP, PARAM_WAVE
 from metrodigital.paths import DATA_DIR
-from metrodigital.questionnaire import QuotedNames, default_questionnaire
+from metrodigital.questionnaire import QuotedNames
 from metrodigital.ranking import Selection
 from metrodigital.roles import Actor, AuthConfig, PermissionDenied
 from metrodigital.store import EXAMPLES, SEED_WAVE_SLUG, Store, StoreError
@@ -169,12 +169,9 @@ def mapping_editor(preview: Preview, lang: Lang) -> dict[str, str]:
     """What the columns the app did not recognise hold (a criterion for a matrix file,
     a question for a responses file, or the entity); returns header → target."""
     targets = {"": t("upload.map_ignore", lang), ENTE: t("table.entity", lang)}
-    if preview.format == "responses" and preview.survey_id != DEFAULT_SURVEY:
-        targets.update({q.code: f"{q.code} · {q.text_in(lang)[:70]}"
+    if preview.format == "responses":  # a question: by its number ("2.1"), else its code
+        targets.update({(q.id or q.code): f"{q.id or q.code} · {q.text_in(lang)[:70]}"
                         for q in load_survey(preview.survey_id).questions})
-    elif preview.format == "responses":
-        targets.update({q.id: f"{q.id} · {q.text[:70]}"
-                        for q in default_questionnaire().questions})
     else:
         targets.update({c.key: c.label(lang) for c in load_criteria()})
     asked = any(p.code in _MAPPING_PROBLEMS for p in preview.problems)
@@ -308,7 +305,7 @@ def answers_preview(preview: Preview, lang: Lang) -> None:
         t("carica.col_answers", lang): [int(per_entity.get(name, 0))
                                         for name in preview.matrix[ENTE]],
     })
-    st.caption(t("carica.answers_preview", lang, n=len(preview.matrix),
+    st.caption(t("carica.answers_preview", lang, n=fmt_number(len(preview.matrix), lang),
                  answers=fmt_number(len(answers), lang),
                  survey=plain(survey.title_in(lang), None)))
     st.dataframe(table.head(PREVIEW_ROWS), hide_index=True, width="stretch")

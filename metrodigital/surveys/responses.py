@@ -59,7 +59,7 @@ class AnswerProblem:
     """An answer that cannot be used as given; ``code`` is a catalogue key."""
 
     code: str
-    question: str  # the question's code
+    question: str  # how the question is named: its number ("2.1"), else its code
     value: str
     allowed: tuple[str, ...] = ()
     severity: Severity = "error"
@@ -100,9 +100,9 @@ class TypedAnswer:
     def shown(self, question: Question) -> str:
         """The answer as understood, for a person: labels, the number, the text."""
         if self.option is not None:
-            return question.option(self.option).label
+            return option_by_key(question, self.option).label
         if self.options is not None:
-            return "; ".join(question.option(key).label for key in self.options)
+            return "; ".join(option_by_key(question, key).label for key in self.options)
         if self.number is not None:
             return f"{self.number:g}"
         return self.text or ""
@@ -112,14 +112,42 @@ def allowed(question: Question) -> tuple[str, ...]:
     return tuple(option.label for option in question.options)
 
 
+# Questions are immutable: their options are indexed once (keyed by identity; hashing a
+# frozen Question with all its options on every answer would cost more than the lookup).
+_OPTION_INDEXES: dict[int, tuple[Question, dict[str, Option], dict[str, Option]]] = {}
+
+
+def _options(question: Question) -> tuple[dict[str, Option], dict[str, Option]]:
+    """The question's options by normalised spelling, and by key (code, else label)."""
+    known = _OPTION_INDEXES.get(id(question))
+    if known is None or known[0] is not question:
+        spelled: dict[str, Option] = {}
+        for option in question.options:
+            for spelling in option.spellings():
+                spelled.setdefault(normalise_text(spelling), option)
+        by_key = {option.key: option for option in question.options}
+        for option in question.options:
+            by_key.setdefault(option.label, option)
+        known = (question, spelled, by_key)
+        _OPTION_INDEXES[id(question)] = known  # keeps the question alive
+    return known[1], known[2]
+
+
+def option_by_key(question: Question, key: str) -> Option:
+    """The option whose key (code, else label) is ``key``."""
+    return _options(question)[1][key]
+
+
 def find_option(question: Question, value: object) -> Option | None:
+    """The option ``value`` names (label, code or alias; tolerant spelling; yes/no also
+    as "si", "x", "1", "no", "0" …)."""
     key = normalise_text(value)
     if question.type == QuestionType.YES_NO and len(question.options) == 2:
         if key in _YES:
             return question.options[0]
         if key in _NO:
             return question.options[1]
-    return question.find_option(value)
+    return _options(question)[0].get(key)
 
 
 def split_multiple(question: Question, raw: object) -> tuple[list[Option], list[str]]:
@@ -164,19 +192,20 @@ def parse_cell(question: Question, value: object) -> TypedAnswer:
     for the others (a free text, a rating left empty).
     """
     code, personal = question.code, question.personal
+    label = question.id or code  # how messages name the question ("2.1", else its code)
     if is_blank(value) or (isinstance(value, list | tuple) and not value):
         if question.type == QuestionType.MULTIPLE and isinstance(value, list | tuple):
             return TypedAnswer(code, "", options=(), personal=personal)
         problems: tuple[AnswerProblem, ...] = ()
         if question.scored:
-            problems = (AnswerProblem("answers.missing", code, "", allowed(question),
+            problems = (AnswerProblem("answers.missing", label, "", allowed(question),
                                       "warning"),)
         return TypedAnswer(code, "", personal=personal, problems=problems)
     shown = display(value)
     kind = question.type
 
     def fail(problem_code: str, **extra: object) -> TypedAnswer:
-        problem = AnswerProblem(problem_code, code, shown[:80], **extra)  # type: ignore[arg-type]
+        problem = AnswerProblem(problem_code, label, shown[:80], **extra)  # type: ignore[arg-type]
         return TypedAnswer(code, shown, personal=personal, problems=(problem,))
 
     if kind == QuestionType.TEXT:
@@ -195,22 +224,20 @@ def parse_cell(question: Question, value: object) -> TypedAnswer:
         problems = ()
         if kind == QuestionType.NUMBER and question.ranges and not any(
                 r.contains(number) for r in question.ranges):
-            problems = (AnswerProblem("answers.out_of_range", code, shown, tuple(
+            problems = (AnswerProblem("answers.out_of_range", label, shown, tuple(
                 _range_text(r.min, r.max) for r in question.ranges)),)
         return TypedAnswer(code, shown, number=float(number), personal=personal,
                            problems=problems)
     if kind == QuestionType.MULTIPLE:
         found, unknown = split_multiple(question, value)
         chosen = list(dict.fromkeys(found))  # a repeated option counts once
-        problem_list = [AnswerProblem("answers.unknown_option", code, piece,
+        problem_list = [AnswerProblem("answers.unknown_option", label, piece,
                                       allowed(question)) for piece in unknown]
         if len(chosen) > 1 and any(option.exclusive for option in chosen):
             exclusive = next(option.label for option in chosen if option.exclusive)
-            problem_list.append(AnswerProblem("answers.exclusive_combined", code, exclusive,
+            problem_list.append(AnswerProblem("answers.exclusive_combined", label, exclusive,
                                               allowed(question)))
             chosen = [option for option in chosen if not option.exclusive]
-        order = {option: i for i, option in enumerate(question.options)}
-        chosen.sort(key=order.__getitem__)
         return TypedAnswer(code, shown, options=tuple(o.key for o in chosen),
                            personal=personal, problems=tuple(problem_list))
     option = find_option(question, value)
@@ -247,6 +274,30 @@ def ticked(value: object, option: Option) -> bool | None:
     return None
 
 
+_BY_CODE: dict[int, tuple[Survey, dict[str, Question]]] = {}
+
+
+def question_of(survey: Survey, code: str) -> Question:
+    """The survey's question of that code (indexed once per survey object)."""
+    known = _BY_CODE.get(id(survey))
+    if known is None or known[0] is not survey:
+        known = (survey, {q.code: q for q in survey.questions})
+        _BY_CODE[id(survey)] = known
+    return known[1][code]
+
+
+def points_of(question: Question, answer: TypedAnswer) -> int:
+    """The points an answer to ``question`` gives: its option's (single, yes/no, band),
+    the sum of its options' (multiple), its number's range (number); 0 for the rest."""
+    if answer.option is not None:
+        return option_by_key(question, answer.option).points
+    if answer.options is not None:
+        return sum(option_by_key(question, key).points for key in answer.options)
+    if answer.number is not None and question.type == QuestionType.NUMBER:
+        return next((r.points for r in question.ranges if r.contains(answer.number)), 0)
+    return 0
+
+
 # --- columns of an export ------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -254,7 +305,7 @@ class ColumnProblem:
     """A column-level problem; ``code`` is a catalogue key, ``columns`` 0-based indices."""
 
     code: str
-    question: str
+    question: str  # its number ("2.1"), else its code
     columns: tuple[int, ...] = ()
     severity: Severity = "error"
 
@@ -268,6 +319,15 @@ class SurveyColumns:
     options: dict[str, dict[str, int]]  # multiple, LimeSurvey style: code → option key → col
     unmatched: tuple[int, ...]
     problems: tuple[ColumnProblem, ...]
+
+    def question_list(self, survey: Survey) -> list[tuple[Question, int]]:
+        """The questions with a column of their own, with that column (computed once)."""
+        cached = self.__dict__.get("_question_list")
+        if cached is None:
+            cached = [(question_of(survey, code), index)
+                      for code, index in self.questions.items()]
+            object.__setattr__(self, "_question_list", cached)
+        return cached
 
     @property
     def recognised(self) -> int:
@@ -357,39 +417,41 @@ def match_survey_columns(survey: Survey, headers: Sequence[object]) -> SurveyCol
     for question in survey.questions:
         columns = found.get(question.code, [])
         if len(columns) > 1:
-            problems.append(ColumnProblem("answers.columns.duplicate", question.code,
-                                          tuple(columns), "warning"))
+            problems.append(ColumnProblem("answers.columns.duplicate",
+                                          question.id or question.code, tuple(columns)))
         if columns:
             questions[question.code] = columns[0]
         elif question.code not in options:
             severity: Severity = "error" if question.scored else "warning"
-            problems.append(ColumnProblem("answers.columns.missing", question.code,
-                                          severity=severity))
+            problems.append(ColumnProblem("answers.columns.missing",
+                                          question.id or question.code, severity=severity))
     return SurveyColumns(entity=entity, questions=questions, options=options,
                          unmatched=tuple(unmatched), problems=tuple(problems))
 
 
 def row_answers(survey: Survey, columns: SurveyColumns, row: Sequence[object]
-                ) -> list[tuple[TypedAnswer, int]]:
-    """One row's answers, each with the (0-based) column it came from; unanswered
-    questions without a problem are left out."""
-    def cell(index: int) -> object:
-        return row[index] if index < len(row) else None
-
-    out: list[tuple[TypedAnswer, int]] = []
-    for code, index in columns.questions.items():
-        answer = parse_cell(survey.question(code), cell(index))
+                ) -> list[tuple[TypedAnswer, int, Question]]:
+    """One row's answers, each with the (0-based) column it came from and its question;
+    unanswered questions without a problem are left out."""
+    width = len(row)
+    out: list[tuple[TypedAnswer, int, Question]] = []
+    for question, index in columns.question_list(survey):
+        answer = parse_cell(question, row[index] if index < width else None)
         if answer.answered or answer.problems:
-            out.append((answer, index))
+            out.append((answer, index, question))
+
+    def cell(index: int) -> object:
+        return row[index] if index < width else None
+
     for code, option_columns in columns.options.items():
-        question = survey.question(code)
+        question = question_of(survey, code)
         chosen: list[str] = []
         problems: list[AnswerProblem] = []
         for key, index in option_columns.items():
-            state = ticked(cell(index), question.option(key))
+            state = ticked(cell(index), option_by_key(question, key))
             if state is None:
-                problems.append(AnswerProblem("answers.not_a_tick", code, display(cell(index)),
-                                              ("Sì", "No")))
+                problems.append(AnswerProblem("answers.not_a_tick", question.id or code,
+                                              display(cell(index)), ("Sì", "No")))
             elif state:
                 chosen.append(key)
         answer = parse_cell(question, chosen)
@@ -397,5 +459,5 @@ def row_answers(survey: Survey, columns: SurveyColumns, row: Sequence[object]
             answer = TypedAnswer(answer.question, answer.raw, options=answer.options,
                                  personal=answer.personal,
                                  problems=(*problems, *answer.problems))
-        out.append((answer, min(option_columns.values())))
+        out.append((answer, min(option_columns.values()), question))
     return out
