@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import logging
 import os
 import re
 import threading
@@ -34,6 +35,7 @@ from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey
 if TYPE_CHECKING:
     from metrodigital.zones import ZoneLoad
 
+_LOG = logging.getLogger("metrodigital.store")
 SEED_WAVE_NAME = "METRODIGITAL 2023"
 SEED_WAVE_SLUG = "metrodigital-2023"
 SEED_WAVE_DATE = date(2022, 12, 31)  # questionnaire administered Nov–Dec 2022
@@ -634,31 +636,44 @@ class Store:
                 istat_codes=matched_istat_codes(matrix["ente"].astype(str).tolist()),
             )
         if self.examples:
-            self._seed_examples()
+            try:
+                self._seed_examples()
+            except Exception:  # the examples are optional: the app starts without them
+                _LOG.warning("the synthetic examples could not be published", exc_info=True)
 
     def _seed_examples(self) -> None:
         """Publish each synthetic example once (``EXAMPLES``), as an upload would: a
-        wave flagged ``is_example``. Remembered in ``seeded``, so that an example an
-        editor deleted is not published again on the next start."""
+        wave flagged ``is_example``, all in one transaction. Remembered in ``seeded``, so
+        that an example an editor deleted is not published again on the next start."""
         cur = self.cursor()
         done = {str(row[0]) for row in cur.execute("SELECT key FROM seeded").fetchall()}
-        for example in EXAMPLES:
-            if example.key in done:
-                continue
-            # here: ingest imports the store
-            from metrodigital.ingest import prepare
+        todo = [example for example in EXAMPLES if example.key not in done]
+        if not todo:
+            return
+        # here: ingest imports the store
+        from metrodigital.ingest import prepare
 
+        works = []
+        for example in todo:
             path = DATA_DIR / "examples" / example.file
-            data = path.read_bytes()
-            preview = prepare(data, path.name, survey=example.survey_id)
-            with contextlib.suppress(StoreError):  # a wave of that name is there: keep it
-                self.publish_wave(
-                    name=example.name, entities=preview.matrix, survey_date=example.survey_date,
-                    source_file=path.name, sha256=preview.sha256, uploaded_by=EXAMPLE_SOURCE,
-                    survey_id=example.survey_id, answers=preview.answers, is_example=True,
-                    points=preview.has_matrix)
-            self._transaction(lambda c, key=example.key: c.execute(
-                "INSERT OR IGNORE INTO seeded VALUES (?, current_timestamp)", [key]))
+            preview = prepare(path.read_bytes(), path.name, survey=example.survey_id)
+            _, work = self._publish_work(
+                name=example.name, entities=preview.matrix, survey_date=example.survey_date,
+                source_file=path.name, sha256=preview.sha256, uploaded_by=EXAMPLE_SOURCE,
+                survey_id=example.survey_id, answers=preview.answers, is_example=True,
+                points=preview.has_matrix)
+            works.append((example.key, work))
+
+        def publish_all(cur: duckdb.DuckDBPyConnection) -> None:
+            for key, work in works:
+                # a wave of that name is there already (checked before anything is
+                # written): keep it
+                with contextlib.suppress(StoreError):
+                    work(cur)
+                cur.execute("INSERT OR IGNORE INTO seeded VALUES (?, current_timestamp)",
+                            [key])
+
+        self._transaction(publish_all)
 
     @staticmethod
     def _insert_criteria(cur: duckdb.DuckDBPyConnection) -> None:
@@ -781,6 +796,33 @@ class Store:
         name already taken (also by someone publishing at the same moment), raise a
         :class:`StoreError` before anything is written.
         """
+        slug, work = self._publish_work(
+            name=name, entities=entities, survey_date=survey_date, source_file=source_file,
+            sha256=sha256, uploaded_by=uploaded_by, survey_id=survey_id, answers=answers,
+            is_seed=is_seed, is_example=is_example, istat_codes=istat_codes,
+            reference_weights=reference_weights, points=points)
+        self._transaction(work)
+        return self.wave(slug)
+
+    def _publish_work(
+        self,
+        *,
+        name: str,
+        entities: pd.DataFrame,
+        survey_date: date | None,
+        source_file: str,
+        sha256: str,
+        uploaded_by: str,
+        survey_id: str = DEFAULT_SURVEY,
+        answers: pd.DataFrame | None = None,
+        is_seed: bool = False,
+        is_example: bool = False,
+        istat_codes: Mapping[str, str] | None = None,
+        reference_weights: Mapping[str, float] | None = None,
+        points: bool | None = None,
+    ) -> tuple[str, Callable[[duckdb.DuckDBPyConnection], int]]:
+        """The checks of :meth:`publish_wave`, done now, and the work that writes the wave
+        inside a transaction (so that several waves can land in one)."""
         survey = load_survey(survey_id)
         with_points = survey.has_matrix if points is None else points
         keys = [c.key for c in load_criteria()] if survey_id == DEFAULT_SURVEY else [
@@ -879,8 +921,7 @@ class Store:
                 cur.unregister("new_answers")
             return wave_id
 
-        self._transaction(work)
-        return self.wave(slug)
+        return slug, work
 
     def waves_with_file(self, sha256: str) -> list[Wave]:
         """The waves published from a file with this SHA-256 (the same file again)."""

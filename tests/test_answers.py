@@ -19,6 +19,7 @@ from metrodigital.store import SEED_WAVE_SLUG, Store
 from metrodigital.surveys.answers import ENTITY_FRAME, long_answers, wide_answers
 from metrodigital.surveys.findings import evaluate_findings
 from metrodigital.surveys.registry import load_survey
+from metrodigital.territories import load_territory
 
 MILAN = "ponmetro-milano-2017"
 MILAN_FILE = DATA_DIR / "examples" / "risposte_sintetiche_milano_2017.xlsx"
@@ -288,3 +289,22 @@ def test_a_wave_of_a_survey_with_other_criteria_is_published_with_its_points(
         codes = dict(store.cursor().execute("SELECT key, code FROM criteria").fetchall())
         assert {"servizi", "spesa", "abitanti"} <= set(codes)
         assert len(set(codes.values())) == len(codes)  # short codes stay unique
+
+
+def test_zones_follow_an_editors_load_of_zone_memberships(milan_store: Store) -> None:
+    before = wide_answers(milan_store, "milano-2017").set_index("ente")["zona_omogenea"]
+    territory = load_territory("milano")
+    number, name = next(iter(territory.zones.items()))
+    arese = "015009"
+    load = milan_store.load_zones("milano", {arese: number}, file_name="zone.csv",
+                                  sha256="4" * 64, by="test")
+    try:
+        after = wide_answers(milan_store, "milano-2017").set_index("ente")["zona_omogenea"]
+        assert after["Arese"] == name
+        unchanged = [e for e in after.index if e != "Arese"]
+        assert after[unchanged].equals(before[unchanged])
+    finally:
+        milan_store.activate_zones("milano", None, by="test")
+    assert wide_answers(milan_store, "milano-2017").set_index("ente")["zona_omogenea"] \
+        .equals(before)
+    assert load >= 1

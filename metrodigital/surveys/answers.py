@@ -9,8 +9,9 @@
 - ``classe_popolazione``: the population class's option code (the answer to the
   survey's population question when it has one, else the class of ``popolazione``:
   its ``option`` or its number as text; None when unknown);
-- ``zona_omogenea``: the zone's name (an Unione: its members' zone when they share
-  one; None when no source gives it);
+- ``zona_omogenea``: the zone's name, as in force (an editor's load of zone
+  memberships, else the shipped zones; an Unione: its members' zone when they share
+  one; None when unknown);
 - one column per question code, typed: number/rating a float, single/band/yes-no
   the option's key (code, else label), multiple a list of keys, text a string;
   unanswered: None (NaN for numbers). Personal columns only with
@@ -30,6 +31,7 @@ from metrodigital.store import Store
 from metrodigital.surveys.model import NUMERIC_TYPES, QuestionType, Survey
 from metrodigital.surveys.registry import load_survey
 from metrodigital.territories import load_territory
+from metrodigital.zones import effective_zones
 
 ENTITY_FRAME = ("entity_id", "ente", "istat_code", "popolazione", "classe_popolazione",
                 "zona_omogenea")
@@ -87,8 +89,9 @@ def wide_answers(store: Store, wave_slug: str, *,
     comuni = territory.comuni
     populations = dict(zip(comuni["codice_istat"], comuni["popolazione"].astype(int),
                            strict=True))
-    zones = dict(zip(comuni["codice_istat"], comuni["zona_omogenea_nome"].fillna(""),
-                     strict=True))
+    # the zones in force: an editor's load of zone memberships, else the shipped ones
+    zones = {code: territory.zones.get(number, "") if number is not None else ""
+             for code, number in effective_zones(store, survey.territory).items()}
     codes = [c if isinstance(c, str) and c else None for c in entities["istat_code"]]
     frame = pd.DataFrame({
         "entity_id": entities["entity_id"].astype(str),
