@@ -711,14 +711,15 @@ class Store:
         columns = ("wave_id, slug, name, survey_date, source_file, sha256, n_rows, "
                    "uploaded_at, uploaded_by, is_seed")
         order = "ORDER BY survey_date DESC NULLS LAST, uploaded_at DESC"
-        if self.schema_version() >= 4:  # examples after the waves of real data
+        version = self.schema_version()  # read once per wave list
+        if version >= 4:  # examples after the waves of real data
             order = ("ORDER BY coalesce(is_example, FALSE), survey_date DESC NULLS LAST, "
                      "uploaded_at DESC")
-        if self.schema_version() < 3:  # an older database opened read-only
+        if version < 3:  # an older database opened read-only
             rows = cur.execute(f"SELECT {columns} FROM waves {order}").fetchall()
             weights = survey_weights(DEFAULT_SURVEY)
             return tuple(Wave(*row, reference_weights=dict(weights)) for row in rows)
-        if self.schema_version() < 4:
+        if version < 4:
             rows = cur.execute(f"SELECT {columns}, survey_id FROM waves {order}").fetchall()
         else:
             rows = cur.execute(f"SELECT {columns}, survey_id, coalesce(is_example, FALSE) "
