@@ -33,6 +33,7 @@ from metrodigital.catalogue import (
     SurveyCatalogue,
     catalogue_link,
     choice_from_params,
+    choice_to_params,
     clean_reason,
     exclusion_values,
     fmt_mean,
@@ -170,8 +171,6 @@ def choice_controls(survey: Survey, lang: Lang) -> CatalogueChoice:
 
 def own_params(choice: CatalogueChoice, survey: Survey) -> dict[str, Any]:
     """The choice's link parameters, for the share box (all of them: the page's own)."""
-    from metrodigital.catalogue import choice_to_params
-
     return choice_to_params(choice, survey)
 
 
@@ -187,10 +186,9 @@ def _write_choice(choice: CatalogueChoice, survey: Survey) -> None:
 
 
 def wave_caption(wave: Wave, result: SurveyCatalogue, lang: Lang) -> None:
-    name = plain(wave.label(lang)) if hasattr(wave, "label") else plain(wave.name)
-    st.caption(t("catalogue.page.caption", lang, wave=name, n=result.respondents,
+    st.caption(t("catalogue.page.caption", lang, wave=plain(wave.label(lang)), n=result.respondents,
                  by=t(f"catalogue.by_{result.choice.by}", lang), high=HIGH_RATING))
-    if getattr(wave, "is_example", False):
+    if wave.is_example:
         st.warning(t("catalogue.page.synthetic", lang), icon=":material/science:")
 
 
@@ -368,7 +366,7 @@ def download(result: SurveyCatalogue, wave: Wave, lang: Lang) -> None:
 
     def workbook() -> bytes:
         return build_catalogue_workbook(result, wave_name=wave.name,
-                                        example=bool(getattr(wave, "is_example", False)),
+                                        example=wave.is_example,
                                         link=link, lang=lang)
 
     st.download_button(t("catalogue.page.download", lang), data=workbook,
