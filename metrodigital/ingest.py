@@ -776,5 +776,6 @@ def preview_selection(preview: Preview, weights: Mapping[str, float], top: int):
         wave = scratch.publish_matrix_wave(
             name="anteprima", matrix=preview.matrix, survey_date=None,
             source_file=preview.filename, sha256=preview.sha256, uploaded_by="preview",
+            reference_weights=preview.weights,
         )
         return evaluate(scratch, Scenario(weights=dict(weights), top=top, wave=wave.slug))

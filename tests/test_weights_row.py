@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pytest
 from openpyxl import Workbook
 
 from metrodigital.criteria import criterion_keys, load_criteria
@@ -79,3 +80,19 @@ def test_a_bad_or_missing_weight_is_said_at_its_cell() -> None:
         assert blocked.code == "ingest.has_errors"
     else:
         raise AssertionError("a bad weight must block publishing")
+
+
+def test_the_preview_ranks_with_the_weights_the_file_gives() -> None:
+    import csv
+
+    from metrodigital.ingest import preview_selection
+
+    preview = prepare(_workbook(["Peso assegnato", *WEIGHTS, None]), "matrice.xlsx")
+    assert preview.weights is not None
+    selection = preview_selection(preview, preview.weights, 12)
+    lines = (DATA_DIR / "seed_matrix.csv").read_text(encoding="utf-8").splitlines()
+    expected = {row["ente"]: sum(w * int(row[k]) for w, k in zip(WEIGHTS, criterion_keys(),
+                                                                  strict=True))
+                for row in csv.DictReader(lines)}
+    scores = dict(zip(selection.table["ente"], selection.table["score"], strict=True))
+    assert scores == pytest.approx(expected)

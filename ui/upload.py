@@ -100,10 +100,12 @@ def prepared(data: bytes, filename: str, store: Store, *, sheet: str | None = No
 
 
 def preview_ranking(result: Prepared) -> Selection:
-    """The ranking the file would produce with the source's weights (computed once)."""
+    """The ranking the file would produce with the reference weights it would be published
+    with: its own «Peso assegnato» row, else the source's (computed once)."""
     if result.selection is None:
         assert result.preview is not None
-        result.selection = preview_selection(result.preview, seed_weights(), 12)
+        weights = result.preview.weights or seed_weights()
+        result.selection = preview_selection(result.preview, weights, 12)
     return result.selection
 
 
