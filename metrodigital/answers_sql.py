@@ -423,12 +423,13 @@ def _query_with(store: Store, wave: Wave, sql: str, params: dict[str, object],
 
 
 def section_crosstabs(store: Store, wave: Wave, survey: Survey, section_key: str, *,
-                      by: str = "", filters: Filters = Filters(),
+                      by: str = "", filters: Filters = Filters(), search: str = "",
                       include_personal: bool = False) -> list[CrossTab]:
-    """Every question of a section (personal ones only for editors)."""
+    """Every question of a section (personal ones only for editors); ``search`` narrows
+    the free-text answers listed."""
     section = survey.section(section_key)
-    return [crosstab(store, wave, q, by=by, filters=filters) for q in section.questions
-            if include_personal or not q.personal]
+    return [crosstab(store, wave, q, by=by, filters=filters, search=search)
+            for q in section.questions if include_personal or not q.personal]
 
 
 def visible_sections(survey: Survey, include_personal: bool) -> list[str]:

@@ -1,0 +1,61 @@
+"""METRODIGITAL — the Risposte page: what the Comuni answered, question by question, by
+population class, zona omogenea and Comune vs Unione; the headline findings and who is
+behind them; respondents against the territory. Every figure is a DuckDB query
+(metrodigital/answers_sql.py)."""
+
+import streamlit as st
+
+from metrodigital.answers_sql import (
+    coverage,
+    evaluate_findings_sql,
+    has_answers,
+    respondents,
+    section_crosstabs,
+    visible_sections,
+)
+from metrodigital.i18n import t
+from ui.auth import is_editor
+from ui.common import close_page, open_page, share_url
+from ui.risposte import (
+    choice_controls,
+    coverage_block,
+    downloads,
+    drawn_choice,
+    filters_caption,
+    findings_block,
+    no_answers,
+    own_params,
+    section_questions,
+    wave_caption,
+    write_choice,
+)
+
+page = open_page("risposte.title", matrix=False, matrix_controls=False)
+lang, store, survey, wave = page.lang, page.store, page.survey, page.wave
+if wave is None or not has_answers(store, wave.slug):
+    no_answers(store, survey, wave, lang)
+    close_page(page)
+    st.stop()
+
+editor = is_editor()
+st.caption(t("risposte.intro", lang))
+sections = visible_sections(survey, include_personal=editor)
+choice = choice_controls(survey, sections, lang)
+everyone = respondents(store, wave.slug)
+wave_caption(wave, len(everyone), lang)
+results = evaluate_findings_sql(store, wave, filters=choice.filters)
+crosstabs = section_crosstabs(store, wave, survey, choice.section, by=choice.by,
+                              filters=choice.filters, search=choice.search,
+                              include_personal=editor)
+in_scope = int(crosstabs[0].overall["respondents"]) if crosstabs else len(everyone)
+filters_caption(choice, survey, in_scope, lang)
+findings_block(store, wave, results, choice, lang, editor)
+section_questions(crosstabs, survey, choice, lang)
+cover = coverage(store, wave)
+coverage_block(cover, survey, lang)
+final = drawn_choice(choice)  # with the search and the finding opened, as drawn
+own = own_params(final, sections[0] if sections else "")
+write_choice(final, sections[0] if sections else "")
+downloads(survey, wave, crosstabs, results, cover, final,
+          share_url(page.scenario, lang, own), lang)
+close_page(page, own=own)
