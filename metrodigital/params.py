@@ -32,6 +32,11 @@ from metrodigital.catalogue import PARAM_TOP as CATALOGUE_TOP
 from metrodigital.catalogue import format_cx, parse_cby, parse_ck, parse_cx
 from metrodigital.criteria import Criterion, load_criteria
 from metrodigital.quotas import Quota, parse_quota
+from metrodigital.risposte import PARAM_BY as RISPOSTE_BY
+from metrodigital.risposte import PARAM_CLASS as RISPOSTE_CLASS
+from metrodigital.risposte import PARAM_ZONE as RISPOSTE_ZONE
+from metrodigital.risposte import RISPOSTE_PARAMS
+from metrodigital.risposte import param_parser as risposte_parser
 from metrodigital.scenario import (
     DRAWS_CHOICES,
     SEED_MAX,
@@ -218,6 +223,11 @@ PARAMS: tuple[Param, ...] = (
           note="catalogue.link.bad_exclusion", cli="--exclude", scope="page"),
     Param(CATALOGUE_BY, "", "catalogue.help.cby", parse_cby, _str,
           note="catalogue.link.bad_by", cli="--by", scope="page"),
+    # the Risposte page's own (read by metrodigital.risposte.choice_from_params)
+    *(Param(name, "", f"risposte.help.{name}", risposte_parser(name), _str,
+            repeated=name in (RISPOSTE_CLASS, RISPOSTE_ZONE), note="risposte.link.bad_value",
+            cli="--by" if name == RISPOSTE_BY else "", scope="page")
+      for name in RISPOSTE_PARAMS),
 )
 
 

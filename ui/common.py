@@ -63,6 +63,7 @@ PAGES = (
     ("pages/3_Robustezza.py", "nav.robustness", ":material/balance:"),
     ("pages/4_Confronta.py", "nav.compare", ":material/compare_arrows:"),
     ("pages/5_Catalogo.py", "nav.catalogue", ":material/category:"),
+    ("pages/6_Risposte.py", "nav.risposte", ":material/forum:"),
 )
 CATALOGUE_PAGE = "pages/5_Catalogo.py"
 
