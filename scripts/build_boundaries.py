@@ -21,7 +21,8 @@ What this script changes, to keep the page fast and the repository small:
 The output is TopoJSON (delta-encoded, quantised) with a ``metadata`` member
 naming the source, the licence, the attribution and the parameters. Usage::
 
-    .venv/bin/python scripts/build_boundaries.py [--source DIR] [--tolerance 60] [--grid 25]
+    .venv/bin/python scripts/build_boundaries.py [--source DIR] [--tolerance 60] [--grid 25] \\
+        [--out DIR]
 
 It refuses to write a territory whose ISTAT codes differ from
 ``data/territories/<id>/comuni.csv``.
@@ -187,7 +188,8 @@ def territory_codes(territory: str) -> list[str]:
         return sorted(row["codice_istat"] for row in csv.DictReader(f))
 
 
-def build(territory: str, source: Path, tolerance: float, grid: float) -> Path:
+def build(territory: str, source: Path, tolerance: float, grid: float,
+          out_dir: Path = DATA_DIR / "boundaries") -> Path:
     province = TERRITORIES[territory]
     name = f"limits_P_{province}_municipalities.topo.json"
     topology = json.loads((source / name).read_text(encoding="utf-8"))
@@ -209,8 +211,8 @@ def build(territory: str, source: Path, tolerance: float, grid: float) -> Path:
         },
         **result,
     }
-    out = DATA_DIR / "boundaries" / f"{territory}.topo.json"
-    out.parent.mkdir(exist_ok=True)
+    out = out_dir / f"{territory}.topo.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
     out.write_text(text + "\n", encoding="utf-8")
     before = sum(len(a) for a in topology["arcs"])
@@ -225,9 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--tolerance", type=float, default=60.0, help="metres")
     parser.add_argument("--grid", type=float, default=25.0, help="metres")
+    parser.add_argument("--out", type=Path, default=DATA_DIR / "boundaries")
     args = parser.parse_args(argv)
     for territory in TERRITORIES:
-        build(territory, args.source, args.tolerance, args.grid)
+        build(territory, args.source, args.tolerance, args.grid, args.out)
     return 0
 
 

@@ -4,7 +4,10 @@ the Comuni (Unioni as their members), the spec's colours, the Matrix page drawin
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -57,6 +60,22 @@ def test_shipped_boundaries_stay_small() -> None:
     for territory in ("torino", "milano"):
         path = PROJECT_DIR / "data" / "boundaries" / f"{territory}.topo.json"
         assert path.stat().st_size < 100_000
+
+
+def test_the_build_script_gives_back_the_shipped_files(tmp_path: Path) -> None:
+    """scripts/build_boundaries.py derives the shipped files from openpolis' (where the
+    source copies are on this machine)."""
+    source = Path("/work/shared/data/boundaries")
+    if not source.is_dir():
+        pytest.skip("the openpolis source files are not on this machine")
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "scripts" / "build_boundaries.py"),
+         "--source", str(source), "--out", str(tmp_path)],
+        capture_output=True, text=True, check=True)
+    assert "torino: 312 Comuni" in result.stdout and "milano: 133 Comuni" in result.stdout
+    for territory in ("torino", "milano"):
+        shipped = PROJECT_DIR / "data" / "boundaries" / f"{territory}.topo.json"
+        assert (tmp_path / f"{territory}.topo.json").read_bytes() == shipped.read_bytes()
 
 
 def test_a_group_outline_is_its_outer_border() -> None:
