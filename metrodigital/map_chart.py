@@ -246,8 +246,10 @@ def _map_spec(boundaries: Boundaries, lang: str, mode: MapMode, outlines_json: s
                              alt.Tooltip("properties.nome:N", title=t("map.name", lang))],
                 ))
     chart = (alt.layer(*layers, data=placeholder)  # the rows: Streamlit's data, top level
+             # precision 0: no adaptive resampling of the edges (invisible at a city's
+             # scale, and each redraw projects every point once instead of several times)
              .properties(height=MAP_HEIGHT, projection=alt.Projection(
-                 type="mercator", fit=_extent_feature(boundaries)))
+                 type="mercator", fit=_extent_feature(boundaries), precision=0))
              .configure_view(stroke=None))
     spec = with_number_locale(chart.to_dict(), lang)  # validated here, once
     spec.pop("data", None)
