@@ -55,4 +55,6 @@ st.subheader(t("catalogue.page.table_title", lang))
 ranking_table(result, lang)
 download(result, wave, lang)
 breakdowns(result, lang)
+with st.expander(t("catalogue.method.title", lang), icon=":material/menu_book:"):
+    st.markdown(t("catalogue.method.text", lang))
 close_page(page, own=own_params(choice, survey))
