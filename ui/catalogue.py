@@ -26,6 +26,7 @@ from metrodigital.catalogue import (
     PARAM_BY,
     PARAM_EXCLUDE,
     PARAM_TOP,
+    REASON_MAX,
     WEIGHTINGS,
     Breakdown,
     CatalogueChoice,
@@ -155,7 +156,7 @@ def choice_controls(survey: Survey, lang: Lang) -> CatalogueChoice:
             own = source_reason(survey, code, lang)
             label = t("catalogue.page.reason", lang, service=plain(names[code]))
             reason = st.text_input(
-                label, key=_REASON_KEY + code, max_chars=None,
+                label, key=_REASON_KEY + code, max_chars=REASON_MAX,
                 placeholder=clean(own, max_len=None) if own else
                 t("catalogue.page.reason_needed", lang),
                 help=t("catalogue.page.reason_help_source" if own else
