@@ -710,7 +710,8 @@ def outcome_sentence(result: SurveyCatalogue, lang: str = DEFAULT_LANG,
     names = {code: name(text) for code, text in result.names().items()}
     chosen = ranking.chosen
     if not chosen:
-        return t("catalogue.outcome_empty", lang)
+        rated = bool((ranking.table["n"] > 0).any())
+        return t("catalogue.outcome_empty" if rated else "catalogue.outcome_no_answers", lang)
     text = t("catalogue.outcome", lang, n=len(chosen), names=_names(chosen, names, lang),
              top=ranking.params.top)
     tie = ranking.tie

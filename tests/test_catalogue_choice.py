@@ -324,3 +324,14 @@ def test_counting_by_residents_leaves_out_comuni_of_unknown_size_by_name(survey,
         "Counting by residents leaves out 1 Comune whose residents are not known: Arese."]
     equal = rank_for_survey(unknown, survey, CatalogueChoice())
     assert equal.unknown_residents == () and equal.ranking.table["n"].max() == 59
+
+
+def test_a_wave_where_nobody_rated_anything_gives_an_empty_catalogue(survey, wide) -> None:
+    silent = wide.assign(**{s.question: float("nan") for s in survey.catalogue.services})
+    result = rank_for_survey(silent, survey, source_choice(survey))
+    assert result.chosen == [] and (result.ranking.table["n"] == 0).all()
+    assert outcome_sentence(result, "en") == \
+        "Empty catalogue: nobody rated any service in this wave."
+    data = catalogue_json(result, wave="w", link="http://x/Catalogo")
+    assert all(s["score"] is None and s["rank"] is None for s in data["services"])
+    assert build_catalogue_workbook(result, wave_name="w", example=False, link="x")
