@@ -8,9 +8,10 @@ outlines (``_map_spec``), so each slider move only recomputes the rows (one per
 Comune: its status, score and rank) and the browser only swaps the chart's data.
 
 Colouring: ``"selection"`` (selected, tied at the cut-off, not selected, no
-answer) or ``"score"`` (a sequential scale; no answer in grey). ``map_rows`` takes
-any value per ISTAT code through :func:`value_rows`, so other pages (Risposte)
-can colour the same map by an answer or a finding.
+answer), ``"score"`` (a sequential scale; no answer in grey), or any
+:class:`Colouring` (categories with their colours, or a number with a title);
+:func:`value_rows` takes any value per entity, placed on the Comuni by ISTAT code,
+so other pages (Risposte) can colour the same map by an answer or a finding.
 
 A click on a Comune opens its page when the rows carry a ``link`` column and
 the spec is built with ``links=True`` (Vega-Lite's ``href`` channel): the hook
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -155,13 +157,34 @@ def outline_features(geo: WaveGeography, selection_names: Mapping[str, str],
     return features
 
 
-def _tooltip(lang: str) -> list[alt.Tooltip]:
+@dataclass(frozen=True)
+class Colouring:
+    """What colours the Comuni an answer covers: categories (the rows' ``stato`` label →
+    a colour, in legend order) or, with no categories, a number (``punteggio``, on a
+    sequential scale). ``title`` heads the legend and the tooltip's line. The selection
+    and the score are two of them; the Risposte page can colour by an answer or finding."""
+
+    title: str
+    categories: tuple[tuple[str, str], ...] = ()
+
+
+def colouring(mode: MapMode, lang: str) -> Colouring:
+    """The Matrix page's colourings: by selection status or by score."""
+    if mode == "score":
+        return Colouring(t("map.score", lang))
+    labels = status_labels(lang)
+    return Colouring(t("map.status", lang),
+                     tuple((labels[k], STATUS_COLOURS[k]) for k in STATUSES))
+
+
+def _tooltip(lang: str, by: Colouring) -> list[alt.Tooltip]:
     return [
         alt.Tooltip("comune:N", title=t("map.comune", lang)),
         alt.Tooltip("ente:N", title=t("map.answered_as", lang)),
-        alt.Tooltip("stato:N", title=t("map.status", lang)),
+        alt.Tooltip("stato:N", title=by.title if by.categories else t("map.status", lang)),
         alt.Tooltip("selezionato:N", title=t("map.in_selection", lang)),
-        alt.Tooltip("punteggio_testo:N", title=t("map.score", lang)),
+        alt.Tooltip("punteggio_testo:N",
+                    title=t("map.score", lang) if by.categories else by.title),
         alt.Tooltip("posizione:N", title=t("map.rank", lang)),
         alt.Tooltip("zona:N", title=t("map.zone", lang)),
     ]
@@ -179,7 +202,7 @@ def _shapes(slot: str = SHAPES, feature: str = OBJECT) -> alt.Data:
 
 
 @lru_cache(maxsize=32)
-def _map_spec(boundaries: Boundaries, lang: str, mode: MapMode, outlines_json: str,
+def _map_spec(boundaries: Boundaries, lang: str, by: Colouring, outlines_json: str,
               kinds: tuple[str, ...], links: bool, zones: tuple[str, ...],
               covered_codes: tuple[str, ...]) -> dict[str, Any]:
     """The map's Vega-Lite spec without its rows, built and validated by Altair once.
@@ -197,13 +220,14 @@ def _map_spec(boundaries: Boundaries, lang: str, mode: MapMode, outlines_json: s
     grey_tooltip = [alt.Tooltip("properties.name:N", title=t("map.comune", lang)),
                     alt.Tooltip("stato:N", title=t("map.status", lang)),
                     alt.Tooltip("properties.zona:N", title=t("map.zone", lang))]
-    answered = alt.Chart().mark_geoshape(**edge).encode(shape="geo:G", tooltip=_tooltip(lang),
-                                                         **extra)
-    if mode == "selection":
-        labels = status_labels(lang)
-        colour = alt.Color("stato:N", title=t("map.status", lang),
-                           scale=alt.Scale(domain=[labels[k] for k in STATUSES],
-                                           range=[STATUS_COLOURS[k] for k in STATUSES]),
+    answered = alt.Chart().mark_geoshape(**edge).encode(
+        shape="geo:G", tooltip=_tooltip(lang, by), **extra)
+    if by.categories:
+        categories = dict(by.categories)
+        categories.setdefault(no_answer, NO_ANSWER)  # the grey layer shares the scale
+        colour = alt.Color("stato:N", title=by.title,
+                           scale=alt.Scale(domain=list(categories),
+                                           range=list(categories.values())),
                            legend=alt.Legend(**LEGEND))
         everyone = everyone.encode(color=colour, tooltip=grey_tooltip, **extra)
         answered = answered.encode(color=colour)
@@ -214,7 +238,7 @@ def _map_spec(boundaries: Boundaries, lang: str, mode: MapMode, outlines_json: s
                           legend=alt.Legend(**LEGEND)),
             tooltip=grey_tooltip, **extra)
         answered = answered.encode(
-            color=alt.Color("punteggio:Q", title=t("map.score", lang),
+            color=alt.Color("punteggio:Q", title=by.title,
                             scale=alt.Scale(scheme=SCORE_SCHEME),
                             legend=alt.Legend(**{**LEGEND, "columns": alt.Undefined},
                                               format=NUMBER, gradientLength=220,
@@ -305,22 +329,24 @@ def _fill_slots(node: Any, slots: Mapping[str, Any]) -> Any:
     return node
 
 
-def map_spec(geo: WaveGeography, lang: str, mode: MapMode = "selection",
+def map_spec(geo: WaveGeography, lang: str, mode: MapMode | Colouring = "selection",
              names: Mapping[str, str] | None = None, links: bool = False) -> dict[str, Any]:
     """The map's spec for a wave's geography (the same object while nothing but the
-    weights changes, so the browser only swaps the rows)."""
-    return _spec_for(geo, lang, mode, tuple(sorted((names or {}).items())), links)
+    weights changes, so the browser only swaps the rows). ``mode``: the Matrix page's
+    ``"selection"`` or ``"score"``, or any :class:`Colouring`."""
+    by = mode if isinstance(mode, Colouring) else colouring(mode, lang)
+    return _spec_for(geo, lang, by, tuple(sorted((names or {}).items())), links)
 
 
 @lru_cache(maxsize=32)
-def _spec_for(geo: WaveGeography, lang: str, mode: MapMode,
+def _spec_for(geo: WaveGeography, lang: str, by: Colouring,
               names: tuple[tuple[str, str], ...], links: bool) -> dict[str, Any]:
     features = outline_features(geo, dict(names), lang)
     kinds = tuple(sorted({f["properties"]["tipo"] for f in features}))
     placement = geo.placement
     covered_codes = tuple(c for c, e in zip(placement.codes, placement.entity, strict=True)
                           if e is not None)
-    return _map_spec(geo.boundaries, lang, mode, json.dumps(features), kinds, links,
+    return _map_spec(geo.boundaries, lang, by, json.dumps(features), kinds, links,
                      geo.zone_names, covered_codes)
 
 

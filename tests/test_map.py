@@ -25,7 +25,9 @@ from metrodigital.boundaries import (
 from metrodigital.explain import short_name
 from metrodigital.i18n import t
 from metrodigital.map_chart import (
+    NO_ANSWER,
     STATUS_COLOURS,
+    Colouring,
     answered_rows,
     map_rows,
     map_spec,
@@ -236,6 +238,24 @@ def test_milan_map_colours_by_any_value_per_entity(store: Store) -> None:
                ["geometries"]) == 133
     assert [g["id"] for g in spec["layer"][1]["transform"][0]["from"]["data"]["values"]
             ["objects"]["risposte"]["geometries"]] == ["015146", "015182"]
+
+
+def test_milan_map_colours_by_an_answers_categories(store: Store) -> None:
+    """Any categories with their colours (e.g. an answer's options), grey for no answer."""
+    placement = place_entities(load_boundaries("milano").codes,
+                               {"milano": ("015146",), "rho": ("015182",)})
+    geo = replace(wave_geography(store, store.generation, "milano", ()), placement=placement)
+    by = Colouring("Personale informatico", (("Sì", "#009E73"), ("No", "#D55E00")))
+    spec = map_spec(geo, "it", by)
+    colour = spec["layer"][1]["encoding"]["color"]
+    assert colour["title"] == "Personale informatico"
+    assert colour["scale"]["domain"] == ["Sì", "No", "Nessuna risposta"]
+    assert colour["scale"]["range"] == ["#009E73", "#D55E00", NO_ANSWER]
+    values = pd.DataFrame({"ente": ["Milano", "Rho"], "stato": ["Sì", "No"],
+                           "punteggio": [np.nan, np.nan], "posizione": [0, 0]},
+                          index=["milano", "rho"])
+    frame = by_comune(answered_rows(value_rows(geo, values, "it")))
+    assert frame["stato"].to_dict() == {"Milano": "Sì", "Rho": "No"}
 
 
 def test_table_alternative_lists_respondents_first(store: Store) -> None:
