@@ -190,6 +190,12 @@ def test_spec_colours_by_selection_with_grey_for_no_answer(store: Store) -> None
     # Italian decimals in the Italian map's legend and tooltips
     italian = map_spec(geo, "it", "score", {})
     assert italian["config"]["locale"]["number"]["decimal"] == ","
+    tooltip = {item["field"]: item["title"] for item in answered["encoding"]["tooltip"]}
+    assert tooltip == {"comune": "Comune", "ente": "Answered as", "stato": "Status",
+                       "selezionato": "In the selection", "punteggio_testo": "Score",
+                       "posizione": "Rank", "zona": "Zona omogenea"}
+    grey_tooltip = [item["field"] for item in everyone["encoding"]["tooltip"]]
+    assert grey_tooltip == ["properties.name", "stato", "properties.zona"]
     legend = colour["legend"]
     assert legend["labelFontSize"] >= 14 and legend["titleFontSize"] >= 14  # a projector
 
