@@ -285,3 +285,42 @@ def test_a_wave_of_a_survey_with_other_criteria_ranks_by_them(
         assert shares.table["ente"].tolist() == [
             "Comune di Beta", "Comune di Gamma", "Comune di Delta", "Comune di Alfa"]
         assert np.array_equal(shares.table["rank"].to_numpy(), [1, 2, 3, 4])
+
+
+def test_the_robustness_analysis_ranks_with_the_same_functions() -> None:
+    from metrodigital import robustness as rb
+    from metrodigital.robustness import core, intervals
+
+    for name in ("score_keys", "competition_rank", "selected_mask", "weighted_scores"):
+        assert getattr(rb, name) is getattr(scoring, name)
+    assert core.score_keys is scoring.score_keys
+    assert intervals.competition_rank is scoring.competition_rank
+    assert rb.SCORE_DECIMALS == scoring.SCORE_DECIMALS == 9
+
+
+def test_the_robustness_of_a_wave_with_other_criteria(with_test_surveys: Path) -> None:
+    from metrodigital.analysis import analyse, dominance_sentence, tipping_sentence
+
+    rng = random.Random(3)
+    matrix = pd.DataFrame({"ente": [f"Biblioteca {i:02d}" for i in range(30)],
+                           "servizi": [rng.randint(0, 4) for _ in range(30)],
+                           "spesa": [rng.randint(0, 3) for _ in range(30)],
+                           "abitanti": [rng.choice([0, 2]) for _ in range(30)]})
+    with Store(":memory:") as store:
+        wave = store.publish_matrix_wave(
+            name="Biblioteche", matrix=matrix, survey_date=None, source_file="b.csv",
+            sha256="c" * 64, uploaded_by="test", survey_id=PROVA)
+        weights = {"servizi": 2.0, "spesa": 1.0, "abitanti": 1.0}
+        scenario = Scenario(wave=wave.slug, weights=weights, top=5, draws=500, survey=PROVA,
+                            reference=weights)
+        report = analyse(store, scenario)
+        selection = evaluate(store, scenario)
+    assert report.effective.criteria == ("servizi", "spesa", "abitanti")
+    assert report.simulation.criteria == ("servizi", "spesa", "abitanti")
+    # the nominal ranks are the ranking's, entity by entity
+    assert dict(zip(report.names, report.nominal_rank.tolist(), strict=True)) == dict(
+        zip(selection.table["ente"], selection.table["rank"], strict=True))
+    labels = {"Servizi", "Spesa", "Abitanti"}
+    assert any(label in dominance_sentence(report, "it") for label in labels)
+    for point in report.tipping:
+        assert any(label in tipping_sentence(report, point, "it") for label in labels)
