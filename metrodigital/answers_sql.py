@@ -53,7 +53,8 @@ MIN_N = 5  # a group answered by fewer is marked as too small to read
 BREAKDOWNS: tuple[str, ...] = ("classe", "zona", "tipo")  # "" = none
 BY_COLUMN = {"classe": "classe_popolazione", "zona": "zona_omogenea", "tipo": "tipo"}
 KINDS = ("comune", "unione")
-MAX_BINS = 12  # a number question's distribution: at most this many bars
+MAX_BINS = 12  # a number question's distribution: at most this many bins of a range...
+MAX_VALUES = 24  # ... unless its answers are whole numbers this close: then a bar each
 
 
 class AnswersError(ValueError):
@@ -353,11 +354,11 @@ def _like(text: str) -> str:
 
 
 def number_bins(low: float, high: float) -> list[tuple[float, float]]:
-    """Bars of a number's distribution: each whole value when they are few, else at most
-    :data:`MAX_BINS` bins of a round width, closed on both ends."""
+    """Bars of a number's distribution: each whole value when they span at most
+    :data:`MAX_VALUES`, else about :data:`MAX_BINS` bins of a round width ``[low, high)``."""
     if math.isnan(low) or math.isnan(high):
         return []
-    if high - low < MAX_BINS and float(low).is_integer() and float(high).is_integer():
+    if high - low <= MAX_VALUES and float(low).is_integer() and float(high).is_integer():
         return [(float(v), float(v)) for v in range(int(low), int(high) + 1)]
     span = (high - low) / MAX_BINS
     magnitude = 10 ** math.floor(math.log10(span)) if span > 0 else 1

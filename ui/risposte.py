@@ -407,6 +407,7 @@ def chart_rows(ct: CrossTab, names: GroupNames, lang: Lang) -> pd.DataFrame:
         order = {k: i for i, k in enumerate(labels)}
         label_of = labels
     parts = counts[~counts["whole"]] if ct.by else counts
+    group_order = {None if pd.isna(g) else g: i for i, g in enumerate(ct.groups["grp"])}
     rows = []
     for _, row in parts.iterrows():
         n = int(row["n"])
@@ -414,11 +415,13 @@ def chart_rows(ct: CrossTab, names: GroupNames, lang: Lang) -> pd.DataFrame:
                                                                        lang)
         rows.append({"risposta": label_of.get(str(row["key"]), clean(str(row["key"]))),
                      "ordine": order.get(str(row["key"]), len(order)),
+                     "gruppo_ordine": group_order.get(None if pd.isna(row["grp"])
+                                                      else row["grp"], 0),
                      "gruppo": group, "quota": float(row["share"] or 0),
                      "conteggio": int(row["count"]), "n": n, "piccolo": n < MIN_N,
                      "etichetta": f"{_pct(row['share'], lang)} ({int(row['count'])})"})
-    return pd.DataFrame(rows, columns=["risposta", "ordine", "gruppo", "quota", "conteggio",
-                                       "n", "piccolo", "etichetta"])
+    return pd.DataFrame(rows, columns=["risposta", "ordine", "gruppo_ordine", "gruppo", "quota",
+                                       "conteggio", "n", "piccolo", "etichetta"])
 
 
 def chart_spec(ct: CrossTab, names: GroupNames, lang: Lang) -> tuple[dict[str, Any],
@@ -443,8 +446,9 @@ def chart_spec(ct: CrossTab, names: GroupNames, lang: Lang) -> tuple[dict[str, A
         enc: dict[str, Any] = {"x": x, "y": y, "tooltip": tooltip, "opacity": opacity}
         if ct.by:
             enc["color"] = alt.Color("gruppo:N", title=None, legend=alt.Legend(orient="bottom"),
+                                     sort=_group_sort(data),
                                      scale=alt.Scale(range=list(GROUP_COLOURS)))
-            enc["xOffset"] = "gruppo:N"
+            enc["xOffset"] = alt.XOffset("gruppo:N", sort=_group_sort(data))
         chart = alt.Chart(data).mark_bar().encode(**enc).properties(title=title, height=220)
     else:
         y = alt.Y("risposta:N", title=None, sort=alt.EncodingSortField("ordine", op="min"),
@@ -457,8 +461,9 @@ def chart_spec(ct: CrossTab, names: GroupNames, lang: Lang) -> tuple[dict[str, A
             enc["color"] = alt.Color("gruppo:N", title=None,
                                      legend=alt.Legend(orient="bottom", columns=2,
                                                        labelLimit=220),
+                                     sort=_group_sort(data),
                                      scale=alt.Scale(range=list(GROUP_COLOURS)))
-            enc["yOffset"] = "gruppo:N"
+            enc["yOffset"] = alt.YOffset("gruppo:N", sort=_group_sort(data))
             step = 14
         else:
             step = 26
@@ -477,6 +482,12 @@ def chart_spec(ct: CrossTab, names: GroupNames, lang: Lang) -> tuple[dict[str, A
         for layer in spec["layer"]:
             layer.pop("data", None)
     return spec, data
+
+
+def _group_sort(data: pd.DataFrame) -> list[str]:
+    """The groups in the breakdown's order (classes by size, zones by name)."""
+    ordered = data.sort_values("gruppo_ordine", kind="stable")["gruppo"]
+    return list(dict.fromkeys(ordered))
 
 
 def rating_rows(ct: CrossTab, names: GroupNames, lang: Lang) -> pd.DataFrame:
@@ -520,8 +531,7 @@ def _rating_chart(ct: CrossTab, data: pd.DataFrame, lang: Lang, tooltip: list[An
                   opacity: Any, title: str) -> alt.Chart:
     domain = list(option_labels(ct.question, lang).values())
     return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("gruppo:N", title=None,
-                sort=alt.EncodingSortField("gruppo_ordine", op="min"),
+        y=alt.Y("gruppo:N", title=None, sort=_group_sort(data),
                 axis=alt.Axis(labelLimit=alt.ExprRef(
                     "max(100, min(280, containerSize()[0] * 0.45))"))),
         x=alt.X("inizio:Q", title=t("risposte.axis_rating", lang),
@@ -530,7 +540,8 @@ def _rating_chart(ct: CrossTab, data: pd.DataFrame, lang: Lang, tooltip: list[An
         x2="fine:Q",
         color=alt.Color("risposta:N", title=None, sort=domain,
                         scale=alt.Scale(domain=domain, range=list(_rating_range(len(domain)))),
-                        legend=alt.Legend(orient="bottom", columns=3, labelLimit=200)),
+                        legend=alt.Legend(orient="bottom", labelLimit=200, columns=alt.ExprRef(
+                            "containerSize()[0] < 420 ? 2 : 5"))),
         order=alt.Order("valore:Q"), tooltip=tooltip, opacity=opacity,
     ).properties(title=title, height=alt.Step(28))
 
