@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from metrodigital import territories
 from metrodigital.criteria import load_criteria
 from metrodigital.display import clean, plain
 from metrodigital.explain import note_text
@@ -40,7 +41,6 @@ from metrodigital.scenario import (
 from metrodigital.store import SEED_WAVE_SLUG, Store, Wave
 from metrodigital.surveys.model import Survey
 from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey, survey_ids
-from metrodigital.territory import load_territory
 from ui.links import is_fresh_page, keep_across_languages, raw_params, seed, write_to_link
 
 _NOTES_KEY = "_link_notes"
@@ -234,7 +234,7 @@ def outer_controls(store: Store, lang: Lang, live_key: str | None = None, *,
         top_max = sizes[wave]
         _top_slider(linked.top, top_max, lang, rerun_live)
 
-        quotas = quota_controls([q.code for q in linked.quotas], top_max, lang)
+        quotas = quota_controls([q.code for q in linked.quotas], top_max, lang, survey_id)
         write_to_link(PARAM_QUOTAS, [q.code for q in quotas])
 
         seed(PARAM_TIES, linked.ties.value)
@@ -341,29 +341,35 @@ def live_controls(controls: Controls,
     ), shares_box, phone_box
 
 
-def _population_classes() -> tuple[int, ...]:
-    return (1, 2, 3)
+def _population_classes(survey: str) -> tuple[int, ...]:
+    return tuple(c.number for c in load_survey(survey).population_classes) or (1, 2, 3)
 
 
 @cache
-def _zones() -> dict[int, str]:
-    """Zona omogenea → its name, for the zones the territory file names (1–11)."""
-    named = {c.zona_omogenea: c.zona_omogenea_nome for c in load_territory().comuni
-             if c.zona_omogenea is not None and c.zona_omogenea_nome}
-    return {zone: named.get(zone, "") for zone in range(1, 12)}
+def _zones(survey: str) -> dict[int, str]:
+    """Zona omogenea → its name, for every zone of the survey's territory."""
+    try:
+        return dict(territories.load_territory(load_survey(survey).territory).zones)
+    except (KeyError, OSError, ValueError):
+        return {}
 
 
-def group_label(kind: str, group: int, lang: Lang) -> str:
+def group_label(kind: str, group: int, lang: Lang, survey: str = DEFAULT_SURVEY) -> str:
     """A quota's group as a person names it: "Classe 1 (meno di 1.250 abitanti)",
     "Zona 9 (Eporediese)"."""
     if kind == "pop":
-        return t(f"sidebar.quota_pop{group}", lang)
-    name = _zones().get(group, "")
+        if survey == DEFAULT_SURVEY:
+            return t(f"sidebar.quota_pop{group}", lang)
+        label = next((c.label_in(lang) for c in load_survey(survey).population_classes
+                      if c.number == group), "")
+        return t("sidebar.quota_pop_named", lang, group=group, name=label)
+    name = _zones(survey).get(group, "")
     return t("sidebar.quota_zona_named" if name else "sidebar.quota_zona", lang,
              group=group, name=name)
 
 
-def quota_controls(linked: list[str], top_max: int, lang: Lang) -> list[Quota]:
+def quota_controls(linked: list[str], top_max: int, lang: Lang,
+                   survey: str = DEFAULT_SURVEY) -> list[Quota]:
     """The quotas: the ones in force, each with a button that removes it, and pickers to
     add one (group by name, at least / at most, k). One kind of group at a time."""
     seed(PARAM_QUOTAS, list(linked))
@@ -375,17 +381,18 @@ def quota_controls(linked: list[str], top_max: int, lang: Lang) -> list[Quota]:
                    values=", ".join(quote(plain(n.params["value"]), lang) for n in bad)),
                  icon=":material/error:")
     for quota in quotas:
-        st.button(t("sidebar.quota_remove", lang, quota=quota_label(quota, lang)),
+        st.button(t("sidebar.quota_remove", lang, quota=quota_label(quota, lang, survey)),
                   key=f"_remove_quota_{quota.code}", icon=":material/close:",
                   on_click=_remove_quota, args=(quota.code,), width="stretch",
                   help=t("sidebar.quota_remove_help", lang))
     kind = quotas[0].kind if quotas else None
-    groups = [("pop", g) for g in _population_classes()] + [("zona", z) for z in _zones()]
+    groups = [("pop", g) for g in _population_classes(survey)] + [
+        ("zona", z) for z in _zones(survey)]
     options = [f"{k}{g}" for k, g in groups if kind is None or k == kind]
     by_option = dict(zip([f"{k}{g}" for k, g in groups], groups, strict=True))
     with st.container(border=True):
         st.selectbox(t("sidebar.quota_group", lang), options, key=keep_across_languages(
-            _QUOTA_GROUP_KEY), format_func=lambda o: group_label(*by_option[o], lang),
+            _QUOTA_GROUP_KEY), format_func=lambda o: group_label(*by_option[o], lang, survey),
             help=t("sidebar.quota_group_help", lang) if kind else None,
             placeholder=t("look.choose", lang))
         bound_col, k_col = st.columns([3, 2])
@@ -400,10 +407,10 @@ def quota_controls(linked: list[str], top_max: int, lang: Lang) -> list[Quota]:
     return quotas
 
 
-def quota_label(quota: Quota, lang: Lang) -> str:
+def quota_label(quota: Quota, lang: Lang, survey: str = DEFAULT_SURVEY) -> str:
     """ "almeno 2 enti della classe 1 (meno di 1.250 abitanti)"."""
     return t(f"sidebar.quota_{quota.bound}", lang, k=quota.k,
-             group=group_label(quota.kind, quota.group, lang))
+             group=group_label(quota.kind, quota.group, lang, survey))
 
 
 def _add_quota() -> None:

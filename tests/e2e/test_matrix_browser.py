@@ -276,10 +276,14 @@ def test_a_viewer_whose_wave_is_deleted_is_told_and_sees_the_sources_wave(
             viewer = AppPage(viewer_context.new_page()).open(f"{url}/?wave={BIG}&ser=3&n=20")
             viewer.expect_metric("N richiesto", "20")
             editor = AppPage(page).open(f"{url}/Carica")
+            victim = page.get_by_test_id("stSelectbox").filter(has_text="Ondata da eliminare")
+            victim.first.click()
+            page.get_by_role("option", name="Prova grande", exact=True).click()
+            wait_for_app_run(page)
             page.get_by_text("Confermo: eliminare definitivamente").click()
             page.get_by_role("button", name="Elimina", exact=True).click()
             wait_for_app_run(page)
-            expect(page.get_by_text("Confermo: eliminare definitivamente")).to_have_count(0)
+            expect(page.get_by_text("Ondata «Prova grande» eliminata.")).to_be_visible()
             assert editor.selectbox_value("Ondata di questionari") == "METRODIGITAL 2023"
 
             viewer.record_runs()
