@@ -515,14 +515,25 @@ def prepare(
     return preview
 
 
+class SurveyTitle(str):
+    """A survey's id that a message renders as its title in the message's language (the
+    field's format spec): ``{survey:en}``; a bare ``{survey}`` gives the Italian title.
+    (A problem's params are rendered later, in whichever language is chosen then.)"""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return load_survey(str(self)).title_in(spec or "it")
+
+
 def _other_survey(preview: Preview, tables: Sequence[Table], survey: str) -> None:
-    """An error when the file looks like another survey's."""
+    """When the file looks like another survey's: that error alone (not one line per
+    column of the wrong survey, nor questions about columns it has no reason to hold)."""
     other = likely_survey(tables, survey)
     if other is not None:
-        preview.problems.insert(0, CellProblem("error", "ingest.other_survey", preview.sheet,
-                                               None, {
-            "survey": load_survey(survey).title, "other": load_survey(other).title,
-            "other_id": other}))
+        preview.problems = [CellProblem("error", "ingest.other_survey", preview.sheet, None, {
+            "survey": SurveyTitle(survey), "other": SurveyTitle(other), "other_id": other})]
+        preview.ignored = []
 
 
 def _prepare_for_survey(data: bytes, filename: str, survey: Survey, *,

@@ -218,12 +218,13 @@ def test_names_are_matched_to_the_milan_territory() -> None:
 
 def test_a_file_of_another_survey_is_a_clear_error_naming_it() -> None:
     preview = prepare(TORINO_FILE.read_bytes(), TORINO_FILE.name, survey=MILAN)
-    first = preview.errors[0]
-    assert first.code == "ingest.other_survey"
+    (first,) = preview.problems  # that alone: not a line per column of the other survey
+    assert first.code == "ingest.other_survey" and not preview.ignored
     assert "METRODIGITAL" in first.message("it") and "barra laterale" in first.message("it")
     other = prepare(MILAN_FILE.read_bytes(), MILAN_FILE.name)
     assert other.errors[0].code == "ingest.other_survey"
-    assert "PON Metro Milano 2017" in other.errors[0].message("en")
+    assert "PON Metro Milan 2017" in other.errors[0].message("en")  # the English title
+    assert "PON Metro Milano 2017" in other.errors[0].message("it")
 
 
 # --------------------------------------------------------------------------- a fresh database

@@ -21,7 +21,7 @@ def test_a_milan_file_is_read_and_published_as_a_milan_wave(
     assert app.title() == "Carica questionari"
     expect(page.get_by_text("Il file sarà letto come risposte dell'indagine scelta")) \
         .to_be_visible()
-    page.locator("input[type=file]").set_input_files(str(upload))
+    page.locator("input[type=file]").first.set_input_files(str(upload))
     expect(page.get_by_text("Nessun problema: 59 enti pronti da pubblicare.")).to_be_visible(
         timeout=30_000)
     expect(page.get_by_text("nessuna graduatoria")).to_be_visible()
