@@ -236,9 +236,7 @@ def _scenario_options(command: argparse.ArgumentParser, lang: Lang, *, ties: boo
                       robustness: bool, survey: str) -> None:
     """The options that describe a scenario, shared by rank, robustness and report
     (the flags of the link parameters' table, :data:`metrodigital.params.PARAMS`)."""
-    command.add_argument(param(PARAM_SURVEY).cli, choices=list(survey_ids()),
-                         default=DEFAULT_SURVEY, metavar="ID",
-                         help=_help(param(PARAM_SURVEY).help_key, lang, DEFAULT_SURVEY))
+    _survey_option(command, lang)
     source = command.add_mutually_exclusive_group()
     source.add_argument("--data", type=Path, metavar=t("cli.metavar.file", lang),
                         help=_help("cli.help.data", lang))
@@ -272,6 +270,13 @@ def _scenario_options(command: argparse.ArgumentParser, lang: Lang, *, ties: boo
     _lang_option(command, lang)
 
 
+def _survey_option(command: argparse.ArgumentParser, lang: Lang) -> None:
+    """``--survey``, from the table of link parameters (the same name and help)."""
+    command.add_argument(param(PARAM_SURVEY).cli, choices=list(survey_ids()),
+                         default=DEFAULT_SURVEY, metavar="ID",
+                         help=_help(param(PARAM_SURVEY).help_key, lang, DEFAULT_SURVEY))
+
+
 def _lang_option(command: argparse.ArgumentParser, lang: Lang) -> None:
     command.add_argument("--lang", choices=list(LANGUAGES), default="it",
                          help=_help("cli.help.lang", lang, "it"))
@@ -282,7 +287,7 @@ def build_parser(lang: Lang = "it", survey: str = DEFAULT_SURVEY) -> argparse.Ar
     parser = _Parser(prog="python -m metrodigital", description=t("cli.description", lang))
     _lang_option(parser, lang)
     commands = parser.add_subparsers(dest="command", required=True,
-                                     metavar="{rank,robustness,report,validate,import,catalogue}")
+                                     metavar="{rank,robustness,report,validate,import,catalogue,findings}")
     rank = commands.add_parser("rank", help=_help("cli.help.rank", lang),
                                description=t("cli.help.rank", lang))
     _scenario_options(rank, lang, ties=True, robustness=False, survey=survey)
@@ -309,6 +314,7 @@ def build_parser(lang: Lang = "it", survey: str = DEFAULT_SURVEY) -> argparse.Ar
                           help=_help("cli.help.file", lang))
     validate.add_argument("--format", choices=["auto", "matrix", "responses"], default="auto",
                           dest="file_format", help=_help("cli.help.file_format", lang, "auto"))
+    _survey_option(validate, lang)
     _lang_option(validate, lang)
 
     load = commands.add_parser("import", help=_help("cli.help.import", lang),
@@ -323,8 +329,10 @@ def build_parser(lang: Lang = "it", survey: str = DEFAULT_SURVEY) -> argparse.Ar
                       dest="file_format", help=_help("cli.help.file_format", lang, "auto"))
     load.add_argument("--accept-warnings", action="store_true",
                       help=_help("cli.help.accept_warnings", lang))
+    _survey_option(load, lang)
     _lang_option(load, lang)
     _catalogue_parser(commands, lang)
+    _findings_parser(commands, lang)
     return parser
 
 
@@ -496,6 +504,48 @@ def run_catalogue(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- findings (H-RISPOSTE's block) ------------------------------------------------------
+def _findings_parser(commands: argparse._SubParsersAction, lang: Lang) -> None:
+    """``findings``: the Risposte page's headline findings, by SQL, same numbers."""
+    command = commands.add_parser("findings", help=_help("risposte.cli.help", lang),
+                                  description=t("risposte.cli.help", lang))
+    command.add_argument("--survey", required=True, metavar="ID",
+                         help=_help("risposte.cli.survey", lang))
+    command.add_argument("--wave", metavar=t("cli.metavar.name", lang),
+                         help=_help("risposte.cli.wave", lang))
+    command.add_argument("--by", choices=["zona", "classe"], default=None,
+                         help=_help("risposte.cli.by", lang))
+    command.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                         help=_help("risposte.cli.format", lang, "table"))
+    command.add_argument("--entities", action="store_true",
+                         help=_help("risposte.cli.entities", lang))
+    command.add_argument("--include-personal", action="store_true",
+                         help=_help("risposte.cli.include_personal", lang))
+    _lang_option(command, lang)
+
+
+def run_findings(args: argparse.Namespace) -> int:
+    from metrodigital.risposte_cli import findings_output
+    from metrodigital.surveys.registry import UnknownSurvey
+
+    lang = normalise_lang(args.lang)
+    try:
+        survey = load_survey(args.survey)
+    except UnknownSurvey as unknown:
+        raise CliFailure(unknown.message(lang)) from None
+    store = Store(database_path())
+    try:
+        text = findings_output(store, survey, args.wave, by=args.by or "",
+                               out_format=args.format, entities=args.entities,
+                               include_personal=args.include_personal, lang=lang)
+    except LookupError as error:
+        raise CliFailure(str(error)) from None
+    finally:
+        store.close()
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
 def run_robustness(args: argparse.Namespace) -> int:
     lang = normalise_lang(args.lang)
     store, wave, warnings = _open_store(args, lang)
@@ -604,7 +654,7 @@ def _read_and_report(args: argparse.Namespace, lang: str) -> Preview | None:
 
     data = _read_file(args.file, lang)
     try:
-        preview = prepare(data, args.file.name, fmt=args.file_format)
+        preview = prepare(data, args.file.name, fmt=args.file_format, survey=args.survey)
     except FileRejected as rejected:
         for problem in rejected.problems:
             _say(f"{t('cli.error', lang)}: {problem.message(lang)}")
@@ -615,6 +665,10 @@ def _read_and_report(args: argparse.Namespace, lang: str) -> Preview | None:
             _say(f"{t(label, lang)}: {first}")
             for detail in details:  # the rows and the names of a group, indented
                 print("    " + printable(detail))
+    other = next((p.params.get("other_id") for p in preview.errors
+                  if p.code == "ingest.other_survey"), None)
+    if other:  # on the command line the survey is chosen by --survey, not in a sidebar
+        _say(t("cli.other_survey", lang, survey=other))
     if preview.ignored:
         _say(t("ingest.ignored_columns", lang, columns=", ".join(
             f"{letter} {quote(header, lang)}" for letter, header in preview.ignored)))
@@ -898,8 +952,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(lang, argv_survey(arguments)).parse_args(arguments)
     args.lang = lang  # also when --lang came before the command
     commands = {"rank": run_rank, "robustness": run_robustness, "report": run_report,
-                "validate": run_validate, "import": run_import, "catalogue": run_catalogue}
-    failure_status = 2 if args.command in ("rank", "robustness", "report", "catalogue") else 1
+                "validate": run_validate, "import": run_import, "catalogue": run_catalogue,
+                "findings": run_findings}
+    failure_status = 2 if args.command in ("rank", "robustness", "report", "catalogue",
+                                           "findings") else 1
     try:
         return commands[args.command](args)
     except CliFailure as error:

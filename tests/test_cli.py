@@ -516,3 +516,21 @@ def test_an_unknown_survey_is_refused_with_the_known_ones(
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "nessuna" in err and "metrodigital-2022" in err and "ponmetro-milano-2017" in err
+
+
+def test_validate_and_import_read_a_file_as_answers_to_the_chosen_survey(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    milan = DATA_DIR / "examples" / "risposte_sintetiche_milano_2017.xlsx"
+    assert main(["validate", str(milan), "--lang", "en"]) == 1  # not a METRODIGITAL file
+    out = capsys.readouterr().out
+    assert "add --survey ponmetro-milano-2017" in out
+    assert main(["validate", str(milan), "--survey", "ponmetro-milano-2017"]) == 0
+    assert "0 errori" in capsys.readouterr().out
+    monkeypatch.setenv("METRODIGITAL_DB", str(tmp_path / "cli.duckdb"))
+    assert main(["import", str(milan), "--survey", "ponmetro-milano-2017",
+                 "--wave", "Milano prova", "--accept-warnings"]) == 0  # the example: same file
+    capsys.readouterr()
+    with Store(tmp_path / "cli.duckdb") as store:
+        wave = store.wave("milano-prova")
+        assert wave.survey_id == "ponmetro-milano-2017" and wave.n_rows == 59
