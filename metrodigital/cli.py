@@ -40,6 +40,7 @@ from metrodigital.params import (
     default_wave,
     param,
     parse_weight_overrides,
+    parse_whole_number,
     weight_params,
 )
 from metrodigital.paths import database_path
@@ -287,7 +288,8 @@ def build_parser(lang: Lang = "it", survey: str = DEFAULT_SURVEY) -> argparse.Ar
     parser = _Parser(prog="python -m metrodigital", description=t("cli.description", lang))
     _lang_option(parser, lang)
     commands = parser.add_subparsers(dest="command", required=True,
-                                     metavar="{rank,robustness,report,validate,import,catalogue,findings}")
+                                     metavar="{rank,robustness,report,validate,import,catalogue,findings,"
+                                     "zones}")
     rank = commands.add_parser("rank", help=_help("cli.help.rank", lang),
                                description=t("cli.help.rank", lang))
     _scenario_options(rank, lang, ties=True, robustness=False, survey=survey)
@@ -333,7 +335,74 @@ def build_parser(lang: Lang = "it", survey: str = DEFAULT_SURVEY) -> argparse.Ar
     _lang_option(load, lang)
     _catalogue_parser(commands, lang)
     _findings_parser(commands, lang)
+    _zones_parser(commands, lang)
     return parser
+
+
+# -- zones ------------------------------------------------------------------------------
+def _zones_parser(commands: argparse._SubParsersAction, lang: Lang) -> None:
+    """``zones``: which zone omogenee are in force; load a CSV; go back to a load."""
+    from metrodigital.territories import available_territories
+
+    command = commands.add_parser("zones", help=_help("zones.cli.help", lang),
+                                  description=t("zones.cli.help", lang))
+    command.add_argument("--territory", choices=available_territories(), default="torino",
+                         help=_help("zones.cli.territory", lang, "torino"))
+    action = command.add_mutually_exclusive_group()
+    action.add_argument("--load", type=Path, metavar=t("cli.metavar.file", lang),
+                        help=_help("zones.cli.load", lang))
+    action.add_argument("--use", metavar="N|shipped", help=_help("zones.cli.use", lang))
+    command.add_argument("--format", choices=["table", "json"], default="table",
+                         help=_help("zones.cli.format", lang, "table"))
+    _lang_option(command, lang)
+
+
+def run_zones(args: argparse.Namespace) -> int:
+    from metrodigital.zones import effective_zones, read_zone_file
+
+    lang = normalise_lang(args.lang)
+    territory = args.territory
+    store = Store(database_path())
+    try:
+        if args.load is not None:
+            read = read_zone_file(_read_file(args.load, lang), args.load.name, territory)
+            if read.problems:
+                for problem in read.problems:
+                    _say(f"{t('cli.error', lang)}: {problem.message(lang)}", sys.stderr)
+                return 1
+            load = store.load_zones(territory, read.members, file_name=args.load.name,
+                                    sha256=read.sha256, by="cli")
+            _say(t("zones.loaded", lang, load=load), sys.stderr)
+        elif args.use is not None:
+            wanted = None if args.use == "shipped" else parse_whole_number(args.use, 1, 10**9)
+            if wanted is None and args.use != "shipped":
+                raise CliFailure(t("zones.cli.bad_use", lang, value=args.use))
+            try:
+                store.activate_zones(territory, wanted, by="cli")
+            except StoreError as refused:  # e.g. no such load: the reason, not "unavailable"
+                raise CliFailure(refused.message(lang)) from None
+        loads = store.zone_loads(territory)
+        zones = effective_zones(store, territory)
+    finally:
+        store.close()
+    active = next((z.load_id for z in loads if z.active), None)
+    if args.format == "json":
+        print(json_dumps({
+            "territory": territory, "active_load": active,
+            "zones": zones,
+            "loads": [{"load": z.load_id, "file": z.file_name, "loaded_at": str(z.loaded_at),
+                       "by": z.loaded_by, "comuni": z.n_comuni, "active": z.active}
+                      for z in loads]}))
+        return 0
+    known = sum(zone is not None for zone in zones.values())
+    _say(t("zones.cli.summary", lang, known=known, total=len(zones),
+           source=t("zones.source_shipped", lang) if active is None else
+           t("zones.source_load", lang, load=active, file=printable(
+               next(z.file_name for z in loads if z.active)))))
+    for z in loads:
+        _say(f"{'*' if z.active else ' '} {z.load_id:>3}  {z.loaded_at:%d/%m/%Y %H:%M}  "
+             f"{printable(z.loaded_by)}  {z.n_comuni:>4}  {printable(z.file_name)}")
+    return 0
 
 
 # -- catalogue (H-CATALOGUE's block) ----------------------------------------------------
@@ -953,7 +1022,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.lang = lang  # also when --lang came before the command
     commands = {"rank": run_rank, "robustness": run_robustness, "report": run_report,
                 "validate": run_validate, "import": run_import, "catalogue": run_catalogue,
-                "findings": run_findings}
+                "findings": run_findings, "zones": run_zones}
     failure_status = 2 if args.command in ("rank", "robustness", "report", "catalogue",
                                            "findings") else 1
     try:

@@ -175,3 +175,28 @@ def test_a_viewer_sees_which_zones_are_in_force_but_cannot_load(editor_page) -> 
     app = editor_page(lang="en")
     assert any("Comuni whose zone is known" in c.value for c in app.caption)
     assert not [u for u in app.file_uploader if u.label == t("zones.file", "en")]
+
+
+def test_the_zones_command_loads_lists_and_goes_back(
+        tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from metrodigital.cli import main
+
+    monkeypatch.setenv("METRODIGITAL_DB", str(tmp_path / "cli.duckdb"))
+    zone = next(iter(TORINO.zones))
+    good = tmp_path / "zone.csv"
+    good.write_bytes(csv_bytes(f"{CODES[0]};{zone}"))
+    assert main(["zones", "--load", str(good), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["active_load"] == 1 and out["zones"][CODES[0]] == zone
+    assert out["loads"][0]["file"] == "zone.csv" and out["loads"][0]["comuni"] == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes("999;1"))
+    assert main(["zones", "--load", str(bad), "--lang", "en"]) == 1
+    assert "Row 2, column A" in capsys.readouterr().err
+    assert main(["zones", "--use", "7", "--lang", "en"]) == 1
+    err = capsys.readouterr().err
+    assert "There is no zones load number 7" in err and "Traceback" not in err
+    assert main(["zones", "--use", "shipped", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["active_load"] is None
