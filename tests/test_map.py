@@ -114,6 +114,12 @@ def test_unioni_are_drawn_as_their_members_and_a_comunes_own_answer_comes_first(
     assert sum(e is not None for e in placement.entity) == 1 + 2 + 7
 
 
+def inline(data: dict[str, Any]) -> Any:
+    """A spec's inline data: JSON text (parsed by Vega) read back."""
+    values = data["values"]
+    return json.loads(values) if isinstance(values, str) else values
+
+
 def seed_geography(store: Store):  # type: ignore[no-untyped-def]
     selection = evaluate(store, Scenario())
     geo = wave_geography(store, store.generation, "torino",
@@ -179,11 +185,13 @@ def test_spec_colours_by_selection_with_grey_for_no_answer(store: Store) -> None
                                          "No answer"]
     assert colour["scale"]["range"][-1] == STATUS_COLOURS["no_answer"]
     assert everyone["transform"] == [{"calculate": '"No answer"', "as": "stato"}]
-    assert len(everyone["data"]["values"]["objects"]["municipalities"]["geometries"]) == 312
+    # geometry goes in as JSON text, parsed by Vega once (cheap for the browser to compare)
+    assert isinstance(everyone["data"]["values"], str)
+    assert len(inline(everyone["data"])["objects"]["municipalities"]["geometries"]) == 312
     lookup = answered["transform"][0]
     assert lookup["lookup"] == "codice_istat" and lookup["from"]["key"] == "id"
     # the lookup holds only the shapes an answer may cover (43 Comuni of the seed wave)
-    assert len(lookup["from"]["data"]["values"]["objects"]["risposte"]["geometries"]) == 43
+    assert len(inline(lookup["from"]["data"])["objects"]["risposte"]["geometries"]) == 43
     # the map fits the territory, not the rows
     assert spec["projection"]["fit"]["geometry"]["type"] == "MultiPoint"
     assert "href" not in text  # no Scheda ente page yet
@@ -214,7 +222,7 @@ def test_outlines_of_unioni_and_known_zones(store: Store) -> None:
     selection, geo = seed_geography(store)
     names = dict(zip(selection.table["entity_id"], selection.table["ente"], strict=True))
     spec = map_spec(geo, "it", "selection", names)
-    features = [f for layer in spec["layer"][2:] for f in layer["data"]["values"]]
+    features = [f for layer in spec["layer"][2:] for f in inline(layer["data"])]
     kinds = {f["properties"]["tipo"] for f in features}
     assert kinds == {t("map.outline_unione", "it"), t("map.outline_zone", "it")}
     unioni = sorted(f["properties"]["nome"] for f in features
@@ -240,9 +248,9 @@ def test_milan_map_colours_by_any_value_per_entity(store: Store) -> None:
     assert frame.loc["Rho", "punteggio_testo"] == "—" and frame.loc["Rho", "risposto"]
     assert frame.loc["Segrate", "chiave"] == "no_answer"
     spec = map_spec(geo, "en", "score", {})
-    assert len(spec["layer"][0]["data"]["values"]["objects"]["municipalities"]
+    assert len(inline(spec["layer"][0]["data"])["objects"]["municipalities"]
                ["geometries"]) == 133
-    assert [g["id"] for g in spec["layer"][1]["transform"][0]["from"]["data"]["values"]
+    assert [g["id"] for g in inline(spec["layer"][1]["transform"][0]["from"]["data"])
             ["objects"]["risposte"]["geometries"]] == ["015146", "015182"]
 
 
