@@ -166,7 +166,7 @@ def prepare_table(selection: Selection, lang: Lang) -> PreparedTable:
     from the selection's arrays, before anything is drawn."""
     table = selection.table
     criteria = load_criteria(selection.scenario.survey)
-    short = {c.key: short_label(c, lang) for c in criteria}
+    short = {c.key: short_label(c, lang, selection.scenario.survey) for c in criteria}
     numeric = {t("table.score", lang): table["score"].to_numpy(dtype=float)}
     numeric.update({short[c.key]: table[c.key].to_numpy(dtype=float) for c in criteria})
     whole = all(bool(np.all(v == np.round(v))) for v in numeric.values())
@@ -212,11 +212,12 @@ def table_width(survey: str = DEFAULT_SURVEY) -> int:
     return sum(_WIDTHS.values()) + _WIDTHS["criterion"] * (len(load_criteria(survey)) - 1)
 
 
-def short_label(criterion: Criterion, lang: Lang) -> str:
+def short_label(criterion: Criterion, lang: Lang, survey: str = DEFAULT_SURVEY) -> str:
     """A criterion's short column heading: the catalogue's for the METRODIGITAL criteria,
     else its label."""
     key = f"table.short_{criterion.key}"
-    return t(key, lang) if has_message(key) else criterion.label(lang)
+    return t(key, lang) if survey == DEFAULT_SURVEY and has_message(key) else \
+        criterion.label(lang)
 
 
 def show_table(table: PreparedTable) -> None:
