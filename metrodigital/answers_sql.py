@@ -35,6 +35,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from metrodigital.i18n import t
 from metrodigital.store import Store, Wave
 from metrodigital.surveys.findings import BinResult, FindingResult, GroupResult
 from metrodigital.surveys.model import (
@@ -490,7 +491,7 @@ def _finding_base(finding: Finding, filters: Filters) -> tuple[str, dict[str, ob
     if not finding.by:
         grp = "CAST(NULL AS VARCHAR)"
         join_by = ""
-    elif finding.by in ("zona_omogenea", "classe_popolazione"):
+    elif finding.by in ("zona_omogenea", "classe_popolazione", "tipo"):
         grp = f"resp.{finding.by}"
         join_by = ""
     else:
@@ -528,7 +529,12 @@ def _group_labels(finding: Finding, keys: Sequence[str | None], survey: Survey
             if finding.by == "classe_popolazione" else {}
         for key in sorted(k for k in keys if k is not None):
             item = classes.get(key)
-            labels[key] = (item.label, item.label_en) if item is not None else (key, "")
+            if item is not None:
+                labels[key] = (item.label, item.label_en)
+            elif finding.by == "tipo" and key in KINDS:
+                labels[key] = (t(f"risposte.kind_{key}", "it"), t(f"risposte.kind_{key}", "en"))
+            else:
+                labels[key] = (key, "")
     labels[None] = ("?", "")
     return mapped, labels
 
@@ -611,7 +617,9 @@ def _distribution(store: Store, wave: Wave, finding: Finding, question: Question
 
 def with_breakdown(finding: Finding, survey: Survey, by: str) -> Finding:
     """``finding`` broken down by a page/CLI breakdown instead of its own (none: as
-    declared). ``tipo`` is not a finding breakdown: the finding stays as declared."""
+    declared)."""
+    if by == "tipo":
+        return replace(finding, by="tipo", by_def=None)
     if by == "zona":
         return replace(finding, by="zona_omogenea", by_def=None)
     if by == "classe":
@@ -628,6 +636,30 @@ def evaluate_findings_sql(store: Store, wave: Wave, *, by: str = "",
     survey = load_survey(wave.survey_id)
     return [evaluate_finding_sql(store, wave, with_breakdown(f, survey, by), filters=filters)
             for f in survey.findings]
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A finding as declared (its sentence) and, when a breakdown was chosen, its figures
+    by that breakdown's groups."""
+
+    result: FindingResult
+    broken: FindingResult | None = None
+
+    @property
+    def groups(self) -> tuple[GroupResult, ...]:
+        return (self.broken or self.result).groups
+
+
+def findings_view(store: Store, wave: Wave, *, by: str = "",
+                  filters: Filters = Filters()) -> list[FindingView]:
+    """The survey's findings for the page and the CLI: each as declared, with its groups
+    by ``by`` when one is chosen."""
+    declared = evaluate_findings_sql(store, wave, filters=filters)
+    if not by:
+        return [FindingView(r) for r in declared]
+    broken = evaluate_findings_sql(store, wave, by=by, filters=filters)
+    return [FindingView(a, b) for a, b in zip(declared, broken, strict=True)]
 
 
 def finding_entities(store: Store, wave: Wave, finding: Finding, *,

@@ -15,11 +15,11 @@ from datetime import date
 import pandas as pd
 from openpyxl import Workbook
 
-from metrodigital.answers_sql import MIN_N, Coverage, CrossTab
+from metrodigital.answers_sql import MIN_N, Coverage, CrossTab, FindingView
 from metrodigital.display import clean
 from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
 from metrodigital.store import Wave
-from metrodigital.surveys.findings import FindingResult, half_up
+from metrodigital.surveys.findings import half_up
 from metrodigital.surveys.model import NUMERIC_TYPES, Question, QuestionType, Survey
 from metrodigital.workbook import neutralise_for_export
 
@@ -168,25 +168,31 @@ def csv_text(crosstabs: Sequence[CrossTab], names: GroupNames, lang: Lang,
     return out.getvalue()
 
 
-def findings_rows(results: Sequence[FindingResult], lang: Lang) -> list[list[object]]:
+def findings_rows(views: Sequence[FindingView], lang: Lang) -> list[list[object]]:
+    """One row per finding (its sentence), then one per group of its breakdown."""
     rows: list[list[object]] = []
-    for result in results:
+    for view in views:
+        result = view.result
         question = result.finding.question_def
-        rows.append([result.finding.key, question.id or question.code if question else "",
-                     result.sentence(lang), result.count, result.total, result.share,
-                     result.mean, result.missing])
+        qid = (question.id or question.code) if question else ""
+        rows.append([result.finding.key, qid, "", result.sentence(lang), result.count,
+                     result.total, result.share, result.mean, result.missing])
+        for group in view.groups:
+            rows.append([result.finding.key, qid, group.label_in(lang), "", group.count,
+                         group.total, group.share, group.mean, None])
     return rows
 
 
 def findings_headers(lang: Lang) -> list[str]:
     return [t("risposte.col.finding", lang), t("risposte.col.question_id", lang),
-            t("risposte.col.sentence", lang), t("risposte.col.count", lang), "n",
+            t("risposte.col.group", lang), t("risposte.col.sentence", lang),
+            t("risposte.col.count", lang), "n",
             t("risposte.col.share", lang), t("risposte.stat_mean", lang),
             t("risposte.col.missing", lang)]
 
 
 def build_risposte_workbook(survey: Survey, wave: Wave, crosstabs: Sequence[CrossTab],
-                            results: Sequence[FindingResult], cover: Coverage,
+                            views: Sequence[FindingView], cover: Coverage,
                             names: GroupNames, lang: Lang, *, link: str = "") -> bytes:
     """The page's tables as .xlsx: about, findings, answers (long), coverage, missing."""
     from metrodigital.report import _append, _table  # the report's formula-safe writer
@@ -205,8 +211,8 @@ def build_risposte_workbook(survey: Survey, wave: Wave, crosstabs: Sequence[Cros
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 80
     sheet = book.create_sheet(t("risposte.sheet_findings", lang)[:31])
-    _table(sheet, findings_headers(lang), findings_rows(results, lang),
-           formats={6: "0%", 7: "0.00"})
+    _table(sheet, findings_headers(lang), findings_rows(views, lang),
+           formats={7: "0%", 8: "0.00"})
     sheet = book.create_sheet(t("risposte.sheet_answers", lang)[:31])
     rows = [row for ct in crosstabs for row in long_rows(ct, names, lang)]
     _table(sheet, long_headers(lang), rows, formats={7: "0%"})

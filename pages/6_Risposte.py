@@ -7,7 +7,7 @@ import streamlit as st
 
 from metrodigital.answers_sql import (
     coverage,
-    evaluate_findings_sql,
+    findings_view,
     has_answers,
     respondents,
     section_crosstabs,
@@ -43,19 +43,19 @@ sections = visible_sections(survey, include_personal=editor)
 choice = choice_controls(survey, sections, lang)
 everyone = respondents(store, wave.slug)
 wave_caption(wave, len(everyone), lang)
-results = evaluate_findings_sql(store, wave, filters=choice.filters)
+views = findings_view(store, wave, by=choice.by, filters=choice.filters)
 crosstabs = section_crosstabs(store, wave, survey, choice.section, by=choice.by,
                               filters=choice.filters, search=choice.search,
                               include_personal=editor)
 in_scope = int(crosstabs[0].overall["respondents"]) if crosstabs else len(everyone)
 filters_caption(choice, survey, in_scope, lang)
-findings_block(store, wave, results, choice, lang, editor)
+findings_block(store, wave, views, choice, lang, editor)
 section_questions(crosstabs, survey, choice, lang)
 cover = coverage(store, wave)
 coverage_block(cover, survey, lang)
 final = drawn_choice(choice)  # with the search and the finding opened, as drawn
 own = own_params(final, sections[0] if sections else "")
 write_choice(final, sections[0] if sections else "")
-downloads(survey, wave, crosstabs, results, cover, final,
+downloads(survey, wave, crosstabs, views, cover, final,
           share_url(page.scenario, lang, own), lang)
 close_page(page, own=own)

@@ -19,6 +19,7 @@ from metrodigital.answers_sql import (
     crosstab,
     evaluate_findings_sql,
     finding_entities,
+    findings_view,
     latest_wave_with_answers,
     number_bins,
     respondents,
@@ -282,7 +283,7 @@ def test_the_excel_file_is_formula_safe_and_labels_the_example(fresh: Store) -> 
     wave = fresh.wave(TORINO_WAVE)
     survey = load_survey(TORINO)
     tabs = section_crosstabs(fresh, wave, survey, "infrastrutture")
-    data = build_risposte_workbook(survey, wave, tabs, evaluate_findings_sql(fresh, wave),
+    data = build_risposte_workbook(survey, wave, tabs, findings_view(fresh, wave, by="tipo"),
                                    coverage(fresh, wave), lambda key: "=1+1", "it",
                                    link="http://localhost/Risposte")
     book = load_workbook(io.BytesIO(data))
@@ -291,7 +292,9 @@ def test_the_excel_file_is_formula_safe_and_labels_the_example(fresh: Store) -> 
     about = [c.value for row in book["Informazioni"].iter_rows() for c in row if c.value]
     assert any("Dati sintetici" in str(v) for v in about)
     findings = list(book["Risultati principali"].iter_rows(values_only=True))
-    assert findings[1][0] == "connettivita_soddisfatti" and findings[1][3:5] == (26, 36)
+    assert findings[1][0] == "connettivita_soddisfatti" and findings[1][4:6] == (26, 36)
+    assert findings[2][2:6] == ("Comune", None, 24, 34)  # then its groups, by kind
+    assert findings[3][2:6] == ("Unione di Comuni", None, 2, 2)
     cells = [c for row in book["Risposte"].iter_rows() for c in row]
     assert all(c.data_type != "f" for c in cells)
     assert len(list(book["Comuni senza risposta"].iter_rows())) == 1 + len(
@@ -303,4 +306,4 @@ def test_a_breakdown_for_findings_replaces_the_declared_one() -> None:
     spid = survey.finding("spid_interesse")
     assert with_breakdown(spid, survey, "zona").by == "zona_omogenea"
     assert with_breakdown(spid, survey, "").by == "classe_popolazione"
-    assert with_breakdown(spid, survey, "tipo") is spid
+    assert with_breakdown(spid, survey, "tipo").by == "tipo"

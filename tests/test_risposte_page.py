@@ -120,7 +120,8 @@ def test_the_torino_example_shows_the_reports_eight_findings() -> None:
 def test_a_link_opens_a_finding_with_the_entities_and_their_cells() -> None:
     app = open_page(wave=TORINO_WAVE, rf="criticita_connessione", rby="tipo",
                     rsez="infrastrutture")
-    entities = frames(app)[0]
+    by_kind, entities = frames(app)[:2]
+    assert by_kind["Gruppo"].tolist() == ["Comune", "Unione di Comuni"]  # the finding by kind, too
     assert list(entities.columns) == ["Ente", "Tipo", "Zona omogenea", "Risposta", "Soddisfa",
                                       "File", "Cella"]
     assert len(entities) == 36 and (entities["Soddisfa"] == "✔").sum() == 10

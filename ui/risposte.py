@@ -23,6 +23,7 @@ from metrodigital.answers_sql import (
     MIN_N,
     Coverage,
     CrossTab,
+    FindingView,
     class_labels,
     finding_entities,
     waves_with_answers,
@@ -256,14 +257,15 @@ def _opened(key: str) -> None:
             st.session_state[other] = False
 
 
-def findings_block(store: Store, wave: Wave, results: list[FindingResult],
+def findings_block(store: Store, wave: Wave, views: list[FindingView],
                    choice: RisposteChoice, lang: Lang, editor: bool) -> None:
     st.subheader(t("risposte.findings", lang))
-    if not results:
+    if not views:
         st.info(t("risposte.no_findings", lang), icon=":material/info:")
         return
     st.caption(t("risposte.findings_help", lang))
-    for result in results:
+    for view in views:
+        result = view.result
         finding = result.finding
         label = plain(result.sentence(lang), max_len=None)
         small = result.total < MIN_N
@@ -273,11 +275,12 @@ def findings_block(store: Store, wave: Wave, results: list[FindingResult],
         if not box.open:
             continue
         with box:
-            _finding_detail(store, wave, result, choice, lang, editor)
+            _finding_detail(store, wave, view, choice, lang, editor)
 
 
-def _finding_detail(store: Store, wave: Wave, result: FindingResult, choice: RisposteChoice,
+def _finding_detail(store: Store, wave: Wave, view: FindingView, choice: RisposteChoice,
                     lang: Lang, editor: bool) -> None:
+    result = view.result
     finding = result.finding
     question = finding.question_def
     assert question is not None
@@ -290,8 +293,8 @@ def _finding_detail(store: Store, wave: Wave, result: FindingResult, choice: Ris
     published = _published_text(result, lang)
     if published:
         st.caption(t("risposte.published", lang, value=published))
-    if result.groups:
-        st.dataframe(_groups_frame(result, lang), hide_index=True, width="stretch")
+    if view.groups:
+        st.dataframe(_groups_frame(view, lang), hide_index=True, width="stretch")
     if result.bins:
         st.dataframe(pd.DataFrame({
             t("risposte.col.bin", lang): [b.label_in(lang) for b in result.bins],
@@ -314,10 +317,11 @@ def _pct(share: float | None, lang: Lang, decimals: int = 0) -> str:
     return fmt_percent(half_up(float(share) * 100, decimals) / 100, lang, decimals)
 
 
-def _groups_frame(result: FindingResult, lang: Lang) -> pd.DataFrame:
+def _groups_frame(view: FindingView, lang: Lang) -> pd.DataFrame:
+    result = view.result
     decimals = result.finding.decimals
     rows = []
-    for group in result.groups:
+    for group in view.groups:
         label = group.label_in(lang) if group.key is not None else \
             t("risposte.group_unknown", lang)
         if group.mean is not None or result.finding.kind.value == "mean":
@@ -631,7 +635,7 @@ def _coverage_table(table: pd.DataFrame, name: GroupNames, heading: str,
 
 
 def downloads(survey: Survey, wave: Wave, crosstabs: list[CrossTab],
-              results: list[FindingResult], cover: Coverage, choice: RisposteChoice,
+              views: list[FindingView], cover: Coverage, choice: RisposteChoice,
               link: str, lang: Lang) -> None:
     """Excel (formatted, formula-safe) and CSV of the page's tables (no personal answers:
     the page's tables never hold them for a viewer, and the files never do)."""
@@ -642,7 +646,7 @@ def downloads(survey: Survey, wave: Wave, crosstabs: list[CrossTab],
         st.download_button(
             t("risposte.download_xlsx", lang),
             data=lambda: build_risposte_workbook(
-                survey, wave, [c for c in crosstabs if not c.question.personal], results,
+                survey, wave, [c for c in crosstabs if not c.question.personal], views,
                 cover, names, lang, link=link),
             file_name=risposte_file_name(wave.slug, date.today(), "xlsx"),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
