@@ -57,6 +57,7 @@ _QUOTE_MAX = 40
 
 # -- names (stable: links in circulation use them) -----------------------------------
 PARAM_SURVEY = "survey"
+PARAM_ENTE = "ente"  # the Scheda ente page's entity (metrodigital.profile)
 PARAM_WAVE = "wave"
 PARAM_TOP = "n"
 PARAM_TIES = "tie"
@@ -228,6 +229,8 @@ PARAMS: tuple[Param, ...] = (
             repeated=name in (RISPOSTE_CLASS, RISPOSTE_ZONE), note="risposte.link.bad_value",
             cli="--by" if name == RISPOSTE_BY else "", scope="page")
       for name in RISPOSTE_PARAMS),
+    # the Scheda ente page's own (read by ui/scheda.py; metrodigital.profile.resolve_entity)
+    Param(PARAM_ENTE, "", "scheda.help.ente", scope="page"),
 )
 
 
