@@ -19,6 +19,9 @@ else:
 for section in sections:
     st.subheader(t(f"method.{section}.title", lang))
     st.markdown(t(f"method.{section}.body", lang))
+if survey.catalogue is not None:  # the Catalogo servizi's rule, as that page states it
+    st.subheader(t("method.catalogue.title", lang))
+    st.markdown(t("catalogue.method.text", lang))
 st.subheader(t("method.definition.title", lang))
 st.caption(t("method.definition.caption", lang, file=survey.path))
 reconstruction = survey.reconstruction(lang)
