@@ -374,7 +374,8 @@ def _history(store: Store, survey: Survey, entity_id: str, lang: str) -> pd.Data
 
 def build_profile(store: Store, scenario: Scenario, entity: EntityRef, lang: str, *,
                   report: RobustnessReport | None = None,
-                  selection: Selection | None = None) -> EntityProfile:
+                  selection: Selection | None = None, offers_ok: bool = True
+                  ) -> EntityProfile:
     """Everything the Scheda ente shows about ``entity`` in ``scenario``."""
     wave = store.wave(scenario.wave)
     survey = load_survey(wave.survey_id)
@@ -408,7 +409,7 @@ def build_profile(store: Store, scenario: Scenario, entity: EntityRef, lang: str
             klass = answers.loc[answers["entity_id"] == entity.entity_id,
                                 "classe_popolazione"].iloc[0]
             class_ids = set(answers.loc[answers["classe_popolazione"] == klass, "entity_id"])
-    offers = offers_for(survey.id)
+    offers = offers_for(survey.id) if offers_ok else None
     found_fits: tuple[Fit, ...] = ()
     if has_answers and offers is not None:
         record = answers[answers["entity_id"] == entity.entity_id].iloc[0].to_dict()
@@ -421,7 +422,7 @@ def build_profile(store: Store, scenario: Scenario, entity: EntityRef, lang: str
         answers=_answers(survey, answers, entity.entity_id, class_ids, lang)
         if has_answers else pd.DataFrame(),
         history=_history(store, survey, entity.entity_id, lang), fits=found_fits,
-        has_answers=has_answers, has_offers=offers is not None)
+        has_answers=has_answers, has_offers=offers is not None or not offers_ok)
 
 
 def profile_json(profile: EntityProfile, lang: str) -> dict[str, object]:

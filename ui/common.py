@@ -64,6 +64,7 @@ PAGES = (
     ("pages/4_Confronta.py", "nav.compare", ":material/compare_arrows:"),
     ("pages/5_Catalogo.py", "nav.catalogue", ":material/category:"),
     ("pages/6_Risposte.py", "nav.risposte", ":material/forum:"),
+    ("pages/7_Scheda_ente.py", "nav.scheda", ":material/badge:"),
 )
 CATALOGUE_PAGE = "pages/5_Catalogo.py"
 

@@ -1,0 +1,206 @@
+"""The Scheda ente page's parts: the entity picker (``ente`` in the link), its standing,
+robustness, section profile, strengths and weaknesses, offers, answers and history."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from metrodigital.display import clean, plain
+from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
+from metrodigital.offers import OfferDefinitionError, trigger_text
+from metrodigital.params import PARAM_ENTE
+from metrodigital.profile import (
+    EntityProfile,
+    EntityRef,
+    resolve_entity,
+    wave_entities,
+    waves_with_answers,
+)
+from metrodigital.scenario import Note
+from metrodigital.store import Store, Wave
+from ui.links import is_fresh_page, raw_params, write_to_link
+from ui.sidebar import add_link_notes
+
+_WAVE_KEY = "_scheda_wave"
+_LINK_MAX = 40
+
+
+def entity_picker(store: Store, wave: Wave, lang: Lang) -> EntityRef | None:
+    """The entity chosen (seeded from the link's ``ente``; a key the wave does not
+    know is said among the link notes); None until one is chosen."""
+    entities = wave_entities(store, wave.slug)
+    if not entities:
+        st.info(t("scheda.no_entities", lang), icon=":material/inbox:")
+        return None
+    by_key = {e.key: e for e in entities}
+    fresh = is_fresh_page() or st.session_state.get(_WAVE_KEY) != wave.slug
+    if fresh:
+        linked = raw_params().get(PARAM_ENTE, [])
+        found = resolve_entity(entities, linked[-1]) if linked else None
+        if linked and found is None:
+            add_link_notes([Note("scheda.bad_ente", {"value": linked[-1][:_LINK_MAX]})])
+        st.session_state[PARAM_ENTE] = found.key if found else None
+        st.session_state[_WAVE_KEY] = wave.slug
+    if st.session_state.get(PARAM_ENTE) not in by_key:
+        st.session_state[PARAM_ENTE] = None
+    names = {e.key: clean(e.name) for e in entities}
+    chosen = st.selectbox(t("scheda.pick", lang), options=sorted(names, key=names.__getitem__),
+                          format_func=names.__getitem__, key=PARAM_ENTE, index=None,
+                          placeholder=t("scheda.pick_placeholder", lang))
+    write_to_link(PARAM_ENTE, [chosen] if chosen else [])
+    return by_key.get(chosen) if chosen else None
+
+
+def own_params(entity: EntityRef | None) -> dict[str, str]:
+    return {PARAM_ENTE: entity.key} if entity else {}
+
+
+def status_text(profile: EntityProfile, lang: Lang) -> str:
+    standing = profile.standing
+    if standing is None:
+        return ""
+    if standing.tied:
+        return t("scheda.status.tied" if standing.selected else "scheda.status.tied_out", lang)
+    return t("scheda.status.selected" if standing.selected else "scheda.status.not_selected",
+             lang)
+
+
+def header(profile: EntityProfile, lang: Lang) -> None:
+    st.subheader(plain(profile.entity.name))
+    st.caption(t("scheda.wave_caption", lang, wave=plain(profile.wave.label(lang)),
+                 n=profile.n_respondents, survey=plain(profile.survey.name_in(lang))))
+    if profile.population_class:
+        st.caption(t("scheda.class_caption", lang, label=plain(profile.population_class),
+                     n=profile.n_class))
+    standing = profile.standing
+    if standing is None:
+        if not profile.survey.has_matrix:
+            st.info(t("scheda.no_matrix", lang, survey=plain(profile.survey.name_in(lang))),
+                    icon=":material/grid_off:")
+        return
+    decimals = 0 if standing.score == round(standing.score) else 2
+    with st.container(horizontal=True, gap="medium"):
+        st.metric(t("scheda.metric.rank", lang), standing.rank,
+                  help=t("scheda.metric.rank_of", lang, n=standing.n), border=True)
+        st.metric(t("scheda.metric.score", lang), fmt_number(standing.score, lang, decimals),
+                  border=True)
+        st.metric(t("scheda.metric.status", lang), status_text(profile, lang), border=True)
+    st.caption(t("scheda.metric.rank_of", lang, n=standing.n) + " · "
+               + t("scheda.metric.reference_rank", lang, rank=standing.reference_rank))
+    if standing.tied:
+        st.warning(plain(standing.tie_sentence, max_len=None), icon=":material/balance:")
+
+
+def robustness(profile: EntityProfile, lang: Lang) -> None:
+    view = profile.robustness
+    if view is None:
+        return
+    st.markdown(f"#### {t('scheda.robustness.title', lang)}")
+    cls = t("scheda.robustness.undecided", lang) if view.cls == "undecided" else \
+        t(f"robustness.class_{view.cls}", lang)
+    st.markdown(t("scheda.robustness.text", lang, cls=cls, p=fmt_percent(view.p_selected, lang),
+                  best=view.best_rank, worst=view.worst_rank))
+    if view.tipping:
+        for sentence in view.tipping:
+            st.markdown(f"- {plain(sentence, max_len=None)}")
+    else:
+        st.caption(t("scheda.robustness.no_tipping", lang))
+
+
+def section_rows(profile: EntityProfile, lang: Lang) -> pd.DataFrame:
+    """The chart's data: per section and group, quartiles and median as % of the maximum."""
+    rows = []
+    for s in profile.sections:
+        top = s.maximum or 1.0
+        for series, q1, median, q3 in (
+                ("class", s.class_q1, s.class_median, s.class_q3),
+                ("all", s.all_q1, s.all_median, s.all_q3)):
+            if math.isnan(median):
+                continue
+            rows.append({"section": s.label, "series": t(f"scheda.series.{series}", lang),
+                         "q1": q1 / top, "median": median / top, "q3": q3 / top,
+                         "entity": s.points / top, "points": s.points, "max": s.maximum})
+    return pd.DataFrame(rows)
+
+
+def sections_chart(profile: EntityProfile, lang: Lang) -> alt.Chart | alt.LayerChart:
+    data = section_rows(profile, lang)
+    order = [s.label for s in profile.sections]
+    y = alt.Y("section:N", sort=order, title=None)
+    offset = alt.YOffset("series:N", title=None)
+    colour = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"))
+    axis = alt.X("q1:Q", title=t("scheda.sections.axis", lang),
+                 scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
+    bars = alt.Chart(data).mark_bar(height=8, opacity=0.6).encode(
+        x=axis, x2="q3:Q", y=y, yOffset=offset, color=colour)
+    ticks = alt.Chart(data).mark_tick(thickness=2, size=14, color="black").encode(
+        x="median:Q", y=y, yOffset=offset)
+    entity = alt.Chart(data.drop_duplicates("section")).mark_point(
+        filled=True, size=110, color="#d62728", shape="diamond").encode(
+        x="entity:Q", y=y,
+        tooltip=[alt.Tooltip("section:N", title=t("scheda.col.section", lang)),
+                 alt.Tooltip("points:Q", title=t("scheda.col.points", lang)),
+                 alt.Tooltip("max:Q", title=t("scheda.col.max", lang))])
+    return (bars + ticks + entity).properties(height=alt.Step(34))
+
+
+def sections(profile: EntityProfile, lang: Lang) -> None:
+    if not profile.sections:
+        return
+    st.markdown(f"#### {t('scheda.sections.title', lang)}")
+    st.altair_chart(sections_chart(profile, lang), width="stretch")
+    st.caption(t("scheda.sections.caption", lang))
+    st.dataframe(profile.sections_frame(lang), hide_index=True, width="stretch")
+    none = t("scheda.none", lang)
+    strong = ", ".join(s.label for s in profile.strengths) or none
+    weak = ", ".join(s.label for s in profile.weaknesses) or none
+    st.markdown(f"**{t('scheda.strengths', lang)}:** {plain(strong, max_len=None)}  \n"
+                f"**{t('scheda.weaknesses', lang)}:** {plain(weak, max_len=None)}")
+    st.caption(t("scheda.rule", lang))
+
+
+def offers(profile: EntityProfile, lang: Lang, problem: OfferDefinitionError | None) -> None:
+    st.markdown(f"#### {t('scheda.offers.title', lang)}")
+    if problem is not None:
+        st.error(t("scheda.offers.bad_file", lang, detail=plain("; ".join(
+            problem.messages(lang)), max_len=None)), icon=":material/error:")
+        return
+    if not profile.has_offers:
+        st.caption(t("scheda.offers.no_list", lang, survey=plain(profile.survey.name_in(lang))))
+        return
+    if not profile.has_answers:
+        return  # said once by the answers' part
+    if not profile.fits:
+        st.caption(t("scheda.offers.none", lang))
+        return
+    for fit in profile.fits:
+        with st.container(border=True):
+            st.markdown(f"**{plain(fit.offer.name_in(lang))}** · "
+                        f"{plain(fit.offer.description_in(lang), max_len=None)}")
+            st.caption(t("scheda.offers.because", lang) + " " + "; ".join(
+                plain(trigger_text(profile.survey, tr, lang), max_len=None)
+                for tr in fit.triggers))
+
+
+def answers(store: Store, profile: EntityProfile, lang: Lang) -> None:
+    st.markdown(f"#### {t('scheda.answers.title', lang)}")
+    if not profile.has_answers:
+        st.info(t("scheda.answers.none", lang, wave=plain(profile.wave.label(lang))),
+                icon=":material/inbox:")
+        others = waves_with_answers(store, profile.survey.id, profile.entity.entity_id)
+        if others:
+            st.caption(t("scheda.answers.other_waves", lang,
+                         waves=plain(", ".join(w.label(lang) for w in others), max_len=None)))
+        return
+    st.dataframe(profile.answers.drop(columns=["code"]), hide_index=True, width="stretch")
+
+
+def history(profile: EntityProfile, lang: Lang) -> None:
+    if profile.history.empty:
+        return
+    st.markdown(f"#### {t('scheda.history.title', lang)}")
+    st.dataframe(profile.history, hide_index=True, width="stretch")
