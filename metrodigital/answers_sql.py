@@ -51,8 +51,13 @@ from metrodigital.surveys.registry import load_survey
 from metrodigital.territories import load_territory
 
 MIN_N = 5  # a group answered by fewer is marked as too small to read
-BREAKDOWNS: tuple[str, ...] = ("classe", "zona", "tipo")  # "" = none
-BY_COLUMN = {"classe": "classe_popolazione", "zona": "zona_omogenea", "tipo": "tipo"}
+BREAKDOWNS: tuple[str, ...] = ("classe", "zona", "tipo", "sel")  # "" = none
+# "sel": selected or not in the current Matrix scenario (``Filters.selection``)
+SELECTED, NOT_SELECTED = "sel", "out"
+_SELECTED_SQL = (f"CASE WHEN list_contains($selection, entity_id) THEN '{SELECTED}' "
+                 f"ELSE '{NOT_SELECTED}' END")
+BY_COLUMN = {"classe": "classe_popolazione", "zona": "zona_omogenea", "tipo": "tipo",
+             "sel": _SELECTED_SQL}
 KINDS = ("comune", "unione")
 MAX_BINS = 12  # a number question's distribution: at most this many bins of a range...
 MAX_VALUES = 24  # ... unless its answers are whole numbers this close: then a bar each
@@ -69,6 +74,9 @@ class Filters:
     classes: tuple[str, ...] = ()  # population class keys (option code or number)
     zones: tuple[str, ...] = ()  # zona omogenea names
     kind: str = ""  # "comune" | "unione" | "" (both)
+    # not a filter: the entities selected in the current Matrix scenario, which the
+    # "sel" breakdown splits the respondents by
+    selection: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -205,6 +213,8 @@ def _scope_sql(filters: Filters, by: str) -> tuple[str, dict[str, object]]:
     grp = f"CAST({BY_COLUMN[by]} AS VARCHAR)" if by else "CAST(NULL AS VARCHAR)"
     where = ["TRUE"]
     params: dict[str, object] = {}
+    if by == "sel":
+        params["selection"] = list(filters.selection) or [""]
     if filters.classes:
         where.append("list_contains($classes, classe_popolazione)")
         params["classes"] = list(filters.classes)
@@ -311,6 +321,9 @@ def crosstab(store: Store, wave: Wave, question: Question, *, by: str = "",
         rows = rows[rows["whole"]]
     groups = rows[~rows["is_count"]][["whole", "grp", "respondents", "n", "mean", "median",
                                        "min", "max", "distinct"]].reset_index(drop=True)
+    if by == "sel":  # the selected first
+        groups = groups.sort_values(["whole", "grp"], ascending=[False, False],
+                                    kind="stable").reset_index(drop=True)
     groups["small"] = groups["n"] < MIN_N
     counts = rows[rows["is_count"]].reset_index(drop=True)
     counts = counts.assign(share=[c / n if n else None for c, n in
@@ -494,6 +507,10 @@ def _finding_base(finding: Finding, filters: Filters) -> tuple[str, dict[str, ob
     elif finding.by in ("zona_omogenea", "classe_popolazione", "tipo"):
         grp = f"resp.{finding.by}"
         join_by = ""
+    elif finding.by == "sel":
+        grp = _SELECTED_SQL.replace("entity_id", "r.entity_id")
+        join_by = ""
+        params["selection"] = list(filters.selection) or [""]
     else:
         grp = "b.option_code"
         join_by = ("LEFT JOIN answers AS b ON b.wave_id = $wave AND b.entity_id = r.entity_id "
@@ -527,12 +544,17 @@ def _group_labels(finding: Finding, keys: Sequence[str | None], survey: Survey
             mapped[key] = key
         classes = {(c.option or str(c.number)): c for c in survey.population_classes} \
             if finding.by == "classe_popolazione" else {}
-        for key in sorted(k for k in keys if k is not None):
+        known = sorted(k for k in keys if k is not None)
+        if finding.by == "sel":
+            known = [k for k in (SELECTED, NOT_SELECTED) if k in known]
+        for key in known:
             item = classes.get(key)
             if item is not None:
                 labels[key] = (item.label, item.label_en)
             elif finding.by == "tipo" and key in KINDS:
                 labels[key] = (t(f"risposte.kind_{key}", "it"), t(f"risposte.kind_{key}", "en"))
+            elif finding.by == "sel":
+                labels[key] = (t(f"risposte.sel_{key}", "it"), t(f"risposte.sel_{key}", "en"))
             else:
                 labels[key] = (key, "")
     labels[None] = ("?", "")
@@ -618,8 +640,8 @@ def _distribution(store: Store, wave: Wave, finding: Finding, question: Question
 def with_breakdown(finding: Finding, survey: Survey, by: str) -> Finding:
     """``finding`` broken down by a page/CLI breakdown instead of its own (none: as
     declared)."""
-    if by == "tipo":
-        return replace(finding, by="tipo", by_def=None)
+    if by in ("tipo", "sel"):
+        return replace(finding, by=by, by_def=None)
     if by == "zona":
         return replace(finding, by="zona_omogenea", by_def=None)
     if by == "classe":

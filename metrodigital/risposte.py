@@ -44,10 +44,12 @@ class RisposteChoice:
     kind: str = ""  # "" | comune | unione
     search: str = ""
     finding: str = ""  # key of the finding opened
+    selection: tuple[str, ...] = ()  # the Matrix scenario's selected entities (not in links)
 
     @property
     def filters(self) -> Filters:
-        return Filters(classes=self.classes, zones=self.zones, kind=self.kind)
+        return Filters(classes=self.classes, zones=self.zones, kind=self.kind,
+                       selection=self.selection)
 
 
 @lru_cache(maxsize=8)

@@ -23,6 +23,7 @@ from ui.risposte import (
     drawn_choice,
     filters_caption,
     findings_block,
+    matrix_selection,
     no_answers,
     own_params,
     section_questions,
@@ -40,7 +41,9 @@ if wave is None or not has_answers(store, wave.slug):
 editor = is_editor()
 st.caption(t("risposte.intro", lang))
 sections = visible_sections(survey, include_personal=editor)
-choice = choice_controls(survey, sections, lang)
+choice = choice_controls(survey, sections, lang,
+                         matrix_selection(store, page.scenario, wave) if survey.has_matrix
+                         else None)
 everyone = respondents(store, wave.slug)
 wave_caption(wave, len(everyone), lang)
 views = findings_view(store, wave, by=choice.by, filters=choice.filters)

@@ -307,3 +307,24 @@ def test_a_breakdown_for_findings_replaces_the_declared_one() -> None:
     assert with_breakdown(spid, survey, "zona").by == "zona_omogenea"
     assert with_breakdown(spid, survey, "").by == "classe_popolazione"
     assert with_breakdown(spid, survey, "tipo").by == "tipo"
+
+
+def test_selected_or_not_in_the_matrix_scenario(fresh: Store) -> None:
+    from metrodigital.ranking import evaluate
+    from metrodigital.scenario import Scenario
+
+    wave = fresh.wave(TORINO_WAVE)
+    chosen = tuple(evaluate(fresh, Scenario(wave=TORINO_WAVE, top=10)).selected_ids)
+    assert len(chosen) == 10
+    ct = crosstab(fresh, wave, load_survey(TORINO).question("q22"), by="sel",
+                  filters=Filters(selection=chosen))
+    groups = ct.groups[~ct.groups["whole"]]
+    assert groups["grp"].tolist() == ["sel", "out"] and groups["n"].tolist() == [10, 26]
+    frame = wide_answers(fresh, TORINO_WAVE)
+    inside = frame[frame["entity_id"].isin(chosen)]["q22"].value_counts().to_dict()
+    counted = ct.counts[ct.counts["grp"] == "sel"].set_index("key")["count"].to_dict()
+    assert counted == inside
+    view = findings_view(fresh, wave, by="sel", filters=Filters(selection=chosen))[1]
+    assert [(g.key, g.label, g.total) for g in view.groups] == [
+        ("sel", "Selezionati", 10), ("out", "Non selezionati", 26)]
+    assert sum(g.count or 0 for g in view.groups) == view.result.count == 10

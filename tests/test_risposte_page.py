@@ -195,3 +195,12 @@ def test_an_editor_sees_the_compilers_in_the_drill_down(editor: None) -> None:
     assert "Dati personali" in every_text(app) or "dati personali" in every_text(app)
     # and never in the link
     assert all("@" not in v for key in app.query_params for v in link(app, key))
+
+
+def test_selected_or_not_by_the_links_matrix_scenario() -> None:
+    app = open_page(wave=TORINO_WAVE, rby="sel", n="10")
+    heads = [list(f.columns) for f in frames(app)]
+    assert ["Risposta", "Tutti (n = 36)", "Selezionati (n = 10)",
+            "Non selezionati (n = 26)"] in heads
+    assert any("Selezionati: 10 enti" in c.value for c in app.caption)
+    assert link(app, "rby") == ["sel"] and link(app, "n") == ["10"]

@@ -21,6 +21,8 @@ from metrodigital.answers_sql import (
     BREAKDOWNS,
     KINDS,
     MIN_N,
+    NOT_SELECTED,
+    SELECTED,
     Coverage,
     CrossTab,
     FindingView,
@@ -50,6 +52,7 @@ from metrodigital.risposte_report import (
     csv_text,
     risposte_file_name,
 )
+from metrodigital.scenario import Scenario
 from metrodigital.store import Store, Wave
 from metrodigital.surveys.findings import FindingResult, half_up
 from metrodigital.surveys.model import NUMERIC_TYPES, Question, QuestionType, Survey
@@ -75,6 +78,9 @@ def group_names(survey: Survey, by: str, lang: Lang) -> GroupNames:
         return lambda key: labels.get(str(key), str(key)) if _known(key) else unknown
     if by == "tipo":
         return lambda key: t(f"risposte.kind_{key}", lang) if key in KINDS else unknown
+    if by == "sel":
+        return lambda key: t(f"risposte.sel_{key}", lang) if key in (SELECTED, NOT_SELECTED) \
+            else unknown
     return lambda key: clean(str(key)) if _known(key) else unknown
 
 
@@ -116,9 +122,29 @@ def _seed_from_link(survey: Survey) -> None:
         st.session_state[_OPEN_KEY + finding.key] = finding.key == choice.finding
 
 
-def choice_controls(survey: Survey, sections: list[str], lang: Lang) -> RisposteChoice:
-    """Section, breakdown and filters: drawn, read, written to the link."""
+def matrix_selection(store: Store, scenario: Scenario, wave: Wave) -> tuple[str, ...] | None:
+    """The entities the link's Matrix scenario selects on this wave (None: the survey has
+    no matrix, or the scenario selects nothing, e.g. every weight at 0)."""
+    from dataclasses import replace
+
+    from metrodigital.ranking import evaluate
+
+    try:
+        selection = evaluate(store, replace(scenario, wave=wave.slug))
+    except Exception:  # no points, no weights: the breakdown is simply not offered
+        return None
+    chosen = tuple(selection.selected_ids)
+    return chosen or None
+
+
+def choice_controls(survey: Survey, sections: list[str], lang: Lang,
+                    selection: tuple[str, ...] | None = None) -> RisposteChoice:
+    """Section, breakdown and filters: drawn, read, written to the link. The breakdown
+    "selected or not" is offered when the link's Matrix scenario selects entities."""
     _seed_from_link(survey)
+    breakdowns = [b for b in BREAKDOWNS if b != "sel" or selection]
+    if st.session_state.get(PARAM_BY) not in ["", *breakdowns]:
+        st.session_state[PARAM_BY] = ""
     if st.session_state.get(PARAM_SECTION) not in sections:
         st.session_state[PARAM_SECTION] = sections[0] if sections else ""
     titles = {s.key: f"{s.number}. {clean(s.title_in(lang))}" for s in survey.sections}
@@ -135,7 +161,7 @@ def choice_controls(survey: Survey, sections: list[str], lang: Lang) -> Risposte
                                    format_func=titles.__getitem__,
                                    key=keep_across_languages(PARAM_SECTION))
         with right:
-            by = st.selectbox(t("risposte.by", lang), options=["", *BREAKDOWNS],
+            by = st.selectbox(t("risposte.by", lang), options=["", *breakdowns],
                               format_func=lambda v: t(f"risposte.by_{v or 'none'}", lang),
                               key=keep_across_languages(PARAM_BY),
                               help=t("risposte.by_help", lang, min_n=MIN_N))
@@ -158,7 +184,10 @@ def choice_controls(survey: Survey, sections: list[str], lang: Lang) -> Risposte
                             classes=tuple(picked_classes), zones=tuple(picked_zones),
                             kind=str(kind or ""),
                             search=str(st.session_state.get(PARAM_SEARCH, "") or ""),
-                            finding=str(st.session_state.get(PARAM_FINDING, "") or ""))
+                            finding=str(st.session_state.get(PARAM_FINDING, "") or ""),
+                            selection=selection or ())
+    if choice.by == "sel":
+        st.caption(t("risposte.sel_help", lang, n=len(selection or ())))
     return choice
 
 
