@@ -34,6 +34,8 @@ OFFERS_DIR = DATA_DIR / "offers"
 CONDITIONS = ("any", "lacks", "at_most")
 _OFFER_FIELDS = {"key", "name", "name_en", "description", "description_en", "signals"}
 _SIGNAL_FIELDS = {"question", "condition", "values", "max"}
+_ROOT_FIELDS = {"survey", "offers", "questions"}
+_QUESTION_FIELDS = {"section", "text", "text_en"}
 
 
 @dataclass(frozen=True)
@@ -111,10 +113,26 @@ class Fit:
 
 
 @dataclass(frozen=True)
+class InterviewQuestion:
+    """A question suggested for the interview when ``section`` is a weakness."""
+
+    section: str
+    text: str
+    text_en: str = ""
+
+    def text_in(self, lang: str) -> str:
+        return self.text_en if lang == "en" and self.text_en else self.text
+
+
+@dataclass(frozen=True)
 class OfferList:
     survey_id: str
     file: str
     offers: tuple[Offer, ...]
+    questions: tuple[InterviewQuestion, ...] = ()
+
+    def questions_for(self, section: str) -> list[InterviewQuestion]:
+        return [q for q in self.questions if q.section == section]
 
     def offer(self, key: str) -> Offer:
         for offer in self.offers:
@@ -194,6 +212,9 @@ def parse_offers(data: Mapping[str, Any], file: str,
         except KeyError:
             raise OfferDefinitionError([OfferProblem(file, "survey", "offers.def.unknown_survey",
                                                      {"value": str(survey_id)})]) from None
+    for name in sorted(set(data) - _ROOT_FIELDS):
+        problems.append(OfferProblem(file, name, "offers.def.unknown_field",
+                                     {"known": ", ".join(sorted(_ROOT_FIELDS))}))
     raw_offers = data.get("offers")
     if not isinstance(raw_offers, list) or not raw_offers:
         raise OfferDefinitionError([OfferProblem(file, "offers", "offers.def.no_offers", {})])
@@ -225,9 +246,37 @@ def parse_offers(data: Mapping[str, Any], file: str,
             description=_text(raw, "description", where, file, problems, required=False),
             description_en=_text(raw, "description_en", where, file, problems, required=False),
             signals=tuple(s for s in signals if s is not None)))
+    questions = _questions(data.get("questions", []), survey, file, problems)
     if problems:
         raise OfferDefinitionError(problems)
-    return OfferList(survey.id, file, tuple(offers))
+    return OfferList(survey.id, file, tuple(offers), questions)
+
+
+def _questions(raw: object, survey: Survey, file: str, problems: list[OfferProblem]
+               ) -> tuple[InterviewQuestion, ...]:
+    if not isinstance(raw, list):
+        problems.append(OfferProblem(file, "questions", "offers.def.not_a_list", {}))
+        return ()
+    sections = {s.key for s in survey.sections}
+    out = []
+    for i, item in enumerate(raw):
+        where = f"questions[{i}]"
+        if not isinstance(item, dict):
+            problems.append(OfferProblem(file, where, "offers.def.not_a_table", {}))
+            continue
+        for name in sorted(set(item) - _QUESTION_FIELDS):
+            problems.append(OfferProblem(file, f"{where}.{name}", "offers.def.unknown_field",
+                                         {"known": ", ".join(sorted(_QUESTION_FIELDS))}))
+        section = item.get("section")
+        if section not in sections:
+            problems.append(OfferProblem(file, f"{where}.section", "offers.def.unknown_section",
+                                         {"value": str(section),
+                                          "known": ", ".join(sorted(sections))}))
+            continue
+        out.append(InterviewQuestion(str(section), _text(item, "text", where, file, problems),
+                                     _text(item, "text_en", where, file, problems,
+                                           required=False)))
+    return tuple(out)
 
 
 def load_offers_file(path: Path | str) -> OfferList:

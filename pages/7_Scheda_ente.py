@@ -36,6 +36,7 @@ report = shared_analysis(store, page.scenario, lang) if has_points else None
 profile = build_profile(store, page.scenario, entity, lang, report=report,
                         offers_ok=problem is None)
 scheda.header(profile, lang)
+scheda.brief_buttons(store, page.scenario, profile, report, lang)
 scheda.robustness(profile, lang)
 scheda.sections(profile, lang)
 scheda.offers(profile, lang, problem)

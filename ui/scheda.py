@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from metrodigital.analysis import RobustnessReport
 from metrodigital.display import clean, plain
 from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
 from metrodigital.offers import OfferDefinitionError, trigger_text
@@ -16,17 +17,20 @@ from metrodigital.params import PARAM_ENTE
 from metrodigital.profile import (
     EntityProfile,
     EntityRef,
+    build_profile,
     resolve_entity,
     wave_entities,
     waves_with_answers,
 )
-from metrodigital.scenario import Note
+from metrodigital.ranking import evaluate
+from metrodigital.scenario import Note, Scenario
 from metrodigital.store import Store, Wave
 from ui.links import is_fresh_page, raw_params, write_to_link
 from ui.sidebar import add_link_notes
 
 _WAVE_KEY = "_scheda_wave"
 _LINK_MAX = 40
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def entity_picker(store: Store, wave: Wave, lang: Lang) -> EntityRef | None:
@@ -204,3 +208,38 @@ def history(profile: EntityProfile, lang: Lang) -> None:
         return
     st.markdown(f"#### {t('scheda.history.title', lang)}")
     st.dataframe(profile.history, hide_index=True, width="stretch")
+
+
+def brief_buttons(store: Store, scenario: Scenario, profile: EntityProfile,
+                  report: RobustnessReport | None, lang: Lang) -> None:
+    """Download the entity's brief, and the brief of every selected entity (both built
+    when clicked)."""
+    from metrodigital.brief import brief_file_name, build_brief
+    from ui.common import share_url
+
+    link = share_url(scenario, lang, own_params(profile.entity))
+
+    def one() -> bytes:
+        return build_brief([profile], lang, link)
+
+    with st.container(horizontal=True):
+        st.download_button(t("brief.download_one", lang), data=one,
+                           file_name=brief_file_name([profile]), mime=DOCX_MIME,
+                           icon=":material/description:", key="_brief_one")
+        if profile.standing is None:
+            return
+        selection = evaluate(store, scenario)
+        chosen = [e for e in wave_entities(store, scenario.wave)
+                  if e.entity_id in set(selection.selected_ids)]
+        if not chosen:
+            return
+
+        def everyone() -> bytes:
+            profiles = [build_profile(store, scenario, e, lang, report=report,
+                                      selection=selection) for e in chosen]
+            profiles.sort(key=lambda p: p.standing.rank if p.standing else 0)
+            return build_brief(profiles, lang, share_url(scenario, lang))
+
+        st.download_button(t("brief.download_all", lang, n=len(chosen)), data=everyone,
+                           file_name=f"brief-{scenario.wave}-selezionati.docx",
+                           mime=DOCX_MIME, icon=":material/library_books:", key="_brief_all")
