@@ -448,6 +448,25 @@ _MIGRATIONS: tuple[str | Callable[[duckdb.DuckDBPyConnection], None], ...] = (
         changed_by VARCHAR NOT NULL
     );
     """,
+    """
+    -- v6: interview records (metrodigital/interviews.py). Append-only: every save is a
+    -- new version of the entity's record, with who and when; the latest version is the
+    -- record in force; nothing is updated or deleted.
+    CREATE SEQUENCE interview_ids START 1;
+    CREATE TABLE interview_records (
+        record_id INTEGER PRIMARY KEY DEFAULT nextval('interview_ids'),
+        survey_id VARCHAR NOT NULL,
+        entity_id VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        interview_date DATE,
+        attendees VARCHAR NOT NULL,
+        notes VARCHAR NOT NULL,
+        actions VARCHAR NOT NULL,  -- JSON: [{"offer": key, "status": code}, ...]
+        saved_at TIMESTAMP NOT NULL,
+        saved_by VARCHAR NOT NULL,
+        UNIQUE (survey_id, entity_id, version)
+    );
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -1042,6 +1061,44 @@ class Store:
             "JOIN zone_members AS m USING (load_id) WHERE a.territory = ?",
             [territory]).fetchall()
         return {str(code): int(zone) for code, zone in rows}
+
+    # -- interview records (metrodigital/interviews.py; H-SCHEDA) ---------------------
+    def add_interview_record(self, survey_id: str, entity_id: str, *,
+                             interview_date: date | None, attendees: str, notes: str,
+                             actions: str, by: str) -> int:
+        """Keep a new version of an entity's interview record (the earlier ones stay);
+        returns its version number. Callers check the role first
+        (:func:`metrodigital.interviews.save_record`)."""
+
+        def work(cur: duckdb.DuckDBPyConnection) -> int:
+            row = cur.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM interview_records "
+                "WHERE survey_id = ? AND entity_id = ?", [survey_id, entity_id]).fetchone()
+            assert row is not None
+            version = int(row[0])
+            cur.execute(
+                "INSERT INTO interview_records (survey_id, entity_id, version, interview_date, "
+                "attendees, notes, actions, saved_at, saved_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp, ?)",
+                [survey_id, entity_id, version, interview_date, attendees, notes, actions, by])
+            return version
+
+        return int(self._transaction(work))  # type: ignore[call-overload]
+
+    def interview_history(self, survey_id: str, entity_id: str) -> pd.DataFrame:
+        """Every version of an entity's interview record, the latest first."""
+        return self.cursor().execute(
+            "SELECT version, interview_date, attendees, notes, actions, saved_at, saved_by "
+            "FROM interview_records WHERE survey_id = ? AND entity_id = ? "
+            "ORDER BY version DESC", [survey_id, entity_id]).df()
+
+    def interview_records(self, survey_id: str) -> pd.DataFrame:
+        """The record in force (latest version) of every entity interviewed in a survey."""
+        return self.cursor().execute(
+            "SELECT entity_id, version, interview_date, attendees, notes, actions, saved_at, "
+            "saved_by FROM interview_records WHERE survey_id = ? "
+            "QUALIFY row_number() OVER (PARTITION BY entity_id ORDER BY version DESC) = 1 "
+            "ORDER BY entity_id", [survey_id]).df()
 
     # -- remembered column mappings ------------------------------------------------
     def save_mapping(self, layout: str, mapping: Mapping[str, str]) -> None:

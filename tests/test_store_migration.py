@@ -73,7 +73,7 @@ def test_the_fixture_is_a_v2_database_with_two_waves_and_scenarios(
 def test_a_v2_database_migrates_to_v3_with_nothing_lost(
         v2_path: Path, before: dict[str, list[tuple]]) -> None:
     with Store(v2_path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 5
+        assert store.schema_version() == SCHEMA_VERSION == 6
         assert _contents(store.cursor()) == before
         assert {s.name: s.wave for s in saved_scenarios(store)} == {
             "Servizi al centro": SEED_WAVE_SLUG, "Solo 2024": "rilevazione-2024"}
@@ -127,7 +127,7 @@ def test_opening_twice_migrates_once(v2_path: Path, before: dict[str, list[tuple
     with Store(v2_path) as store:
         assert store.cursor().execute(
             "SELECT * FROM schema_version ORDER BY version").fetchall() == first
-        assert [row[0] for row in first] == [1, 2, 3, 4, 5]
+        assert [row[0] for row in first] == [1, 2, 3, 4, 5, 6]
         assert store.cursor().execute(
             "SELECT * FROM wave_weights ORDER BY ALL").fetchall() == weights
         assert _contents(store.cursor()) == before
@@ -209,7 +209,7 @@ def test_a_v3_database_migrates_to_v4_with_nothing_lost_and_no_examples_added(
         conn.close()
     assert len(before["answers"]) == 828  # 36 respondents × 23 questions
     with Store(v3_path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 5
+        assert store.schema_version() == SCHEMA_VERSION == 6
         cur = store.cursor()
         assert {table: cur.execute(query).fetchall()
                 for table, query in V3_TABLES.items()} == before
@@ -251,7 +251,7 @@ def test_zone_loads_survive_reopening_and_start_empty_after_migration(tmp_path: 
     made then is there after reopening."""
     path = tmp_path / "zones.duckdb"
     with Store(path, examples=False) as store:
-        assert store.schema_version() == 5 and store.zone_loads("torino") == []
+        assert store.schema_version() == SCHEMA_VERSION and store.zone_loads("torino") == []
         store.load_zones("torino", {"001272": 1}, file_name="z.csv", sha256="0" * 64, by="x")
     with Store(path, examples=False) as store:
         assert store.active_zones("torino") == {"001272": 1}
