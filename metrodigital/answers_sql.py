@@ -54,7 +54,7 @@ MIN_N = 5  # a group answered by fewer is marked as too small to read
 BREAKDOWNS: tuple[str, ...] = ("classe", "zona", "tipo", "sel")  # "" = none
 # "sel": selected or not in the current Matrix scenario (``Filters.selection``)
 SELECTED, NOT_SELECTED = "sel", "out"
-_SELECTED_SQL = (f"CASE WHEN list_contains($selection, entity_id) THEN '{SELECTED}' "
+_SELECTED_SQL = (f"CASE WHEN entity_id IN (SELECT unnest($selection)) THEN '{SELECTED}' "
                  f"ELSE '{NOT_SELECTED}' END")
 BY_COLUMN = {"classe": "classe_popolazione", "zona": "zona_omogenea", "tipo": "tipo",
              "sel": _SELECTED_SQL}
@@ -181,6 +181,26 @@ def _respondents(store: Store, wave_slug: str, generation: int) -> pa.Table:
     return frame
 
 
+@lru_cache(maxsize=8)
+def _wave_answers(store: Store, wave_slug: str, generation: int) -> pa.Table:
+    """The wave's answers with each respondent's group columns joined once (DuckDB does
+    the join; every cross-tab then reads one table, without a join)."""
+    wave = store.wave(wave_slug)
+    cur = store.cursor()
+    try:
+        cur.register("resp", _respondents(store, wave_slug, generation))
+        return cur.sql("""
+            SELECT a.entity_id, coalesce(a.question, a.question_id) AS question,
+                   a.option_code, a.options, a.number, a.text, a.source_file, a.source_cell,
+                   resp.ente, resp.source_row, resp.classe_popolazione, resp.zona_omogenea,
+                   resp.tipo
+            FROM answers AS a JOIN resp USING (entity_id) WHERE a.wave_id = $wave
+            ORDER BY coalesce(a.question, a.question_id), resp.source_row
+            """, params={"wave": wave.wave_id}).to_arrow_table()
+    finally:
+        cur.close()
+
+
 def has_answers(store: Store, wave_slug: str) -> bool:
     """Does the wave hold answers (a matrix-only wave, e.g. the source's, has none)?"""
     wave = store.wave(wave_slug)
@@ -206,8 +226,9 @@ def latest_wave_with_answers(store: Store, survey_id: str) -> Wave | None:
 # -- the SQL pieces ------------------------------------------------------------------------
 
 
-def _scope_sql(filters: Filters, by: str) -> tuple[str, dict[str, object]]:
-    """``r``: the respondents in scope with their group ``grp`` (NULL without a breakdown)."""
+def _scope_parts(filters: Filters, by: str) -> tuple[str, str, dict[str, object]]:
+    """(group expression, WHERE condition, parameters) over a respondent's columns
+    (``resp`` and the wave's answers table ``wa`` both have them)."""
     if by and by not in BY_COLUMN:
         raise AnswersError(by)
     grp = f"CAST({BY_COLUMN[by]} AS VARCHAR)" if by else "CAST(NULL AS VARCHAR)"
@@ -224,8 +245,13 @@ def _scope_sql(filters: Filters, by: str) -> tuple[str, dict[str, object]]:
     if filters.kind:
         where.append("tipo = $kind")
         params["kind"] = filters.kind
-    return (f"r AS (SELECT entity_id, {grp} AS grp FROM resp WHERE {' AND '.join(where)})",
-            params)
+    return grp, " AND ".join(where), params
+
+
+def _scope_sql(filters: Filters, by: str) -> tuple[str, dict[str, object]]:
+    """``r``: the respondents in scope with their group ``grp`` (NULL without a breakdown)."""
+    grp, where, params = _scope_parts(filters, by)
+    return f"r AS (SELECT entity_id, {grp} AS grp FROM resp WHERE {where})", params
 
 
 def _answers_sql(question: Question) -> tuple[str, str]:
@@ -243,6 +269,8 @@ def _query(store: Store, wave: Wave, sql: str, params: dict[str, object]) -> pd.
     cur = store.cursor()
     try:
         cur.register("resp", _respondents(store, wave.slug, store.generation))
+        if re.search(r"\bwa\b", sql):
+            cur.register("wa", _wave_answers(store, wave.slug, store.generation))
         return cur.execute(sql, _used(sql, {"wave": wave.wave_id, **params})).df()
     finally:
         cur.close()
@@ -282,14 +310,11 @@ class CrossTab:
         return int(self.overall["n"])
 
 
-_QUESTION = ("(question = $question OR (question IS NULL AND question_id = $question))")
-
-
 def crosstab(store: Store, wave: Wave, question: Question, *, by: str = "",
              filters: Filters = Filters(), search: str = "") -> CrossTab:
     """``question`` counted over the respondents in ``filters``, overall and ``by``: one
     query (a number question: two, the bins follow its range)."""
-    scope, params = _scope_sql(filters, by)
+    grp, where, params = _scope_parts(filters, by)
     select, answered = _answers_sql(question)
     params["question"] = question.code
     numeric = question.type in NUMERIC_TYPES
@@ -313,9 +338,9 @@ def crosstab(store: Store, wave: Wave, question: Question, *, by: str = "",
              "count(DISTINCT num) AS distinct" if numeric else
              "NULL::DOUBLE AS mean, NULL::DOUBLE AS median, NULL::DOUBLE AS min, "
              "NULL::DOUBLE AS max, 0 AS distinct")
-    base = (f"WITH {scope}, a AS (SELECT entity_id, {select} FROM answers "
-            f"WHERE wave_id = $wave AND {_QUESTION} AND {answered}), "
-            f"j AS MATERIALIZED (SELECT r.grp, a.* FROM r LEFT JOIN a USING (entity_id))")
+    base = (f"WITH r AS (SELECT entity_id, {grp} AS grp FROM resp WHERE {where}), "
+            f"j AS (SELECT {grp} AS grp, entity_id, {select} FROM wa "
+            f"WHERE question = $question AND {where} AND {answered})")
     rows = _query(store, wave, _crosstab_sql(base, present, stats, keyed), params)
     if not by:
         rows = rows[rows["whole"]]
@@ -330,14 +355,13 @@ def crosstab(store: Store, wave: Wave, question: Question, *, by: str = "",
                                   zip(counts["count"], counts["n"], strict=True)])
     counts = counts[["whole", "grp", "key", "count", "n", "share"]]
     if question.type == QuestionType.TEXT:
-        texts = _query(store, wave, f"""WITH {scope}
-            SELECT resp.ente, r.grp, a.text, a.source_file, a.source_cell
-            FROM r JOIN resp USING (entity_id) JOIN answers AS a
-                ON a.wave_id = $wave AND a.entity_id = r.entity_id AND {_QUESTION}
-            WHERE a.text IS NOT NULL AND trim(a.text) <> ''
-              AND ($search = '' OR a.text ILIKE '%' || $search || '%' ESCAPE '\\'
-                   OR resp.ente ILIKE '%' || $search || '%' ESCAPE '\\')
-            ORDER BY resp.source_row""", {**params, "search": _like(search)})
+        texts = _query(store, wave, f"""
+            SELECT ente, {grp} AS grp, text, source_file, source_cell FROM wa
+            WHERE question = $question AND {where}
+              AND text IS NOT NULL AND trim(text) <> ''
+              AND ($search = '' OR text ILIKE '%' || $search || '%' ESCAPE '\\'
+                   OR ente ILIKE '%' || $search || '%' ESCAPE '\\')
+            ORDER BY source_row""", {**params, "search": _like(search)})
         return CrossTab(question, by, counts, groups, texts)
     if question.type == QuestionType.NUMBER:
         counts = _number_bins(store, wave, base, params, groups)
@@ -348,9 +372,15 @@ def crosstab(store: Store, wave: Wave, question: Question, *, by: str = "",
 
 def _crosstab_sql(base: str, present: str, stats: str, keyed: str) -> str:
     return f"""{base},
-        g AS (SELECT grouping(grp) = 1 AS whole, grp, count(*) AS respondents,
-                     count(*) FILTER (WHERE {present}) AS n, {stats}
-              FROM j GROUP BY GROUPING SETS ((grp), ())),
+        gr AS (SELECT grouping(grp) = 1 AS whole, grp, count(*) AS respondents
+               FROM r GROUP BY GROUPING SETS ((grp), ())),
+        ga AS (SELECT grouping(grp) = 1 AS whole, grp,
+                      count(*) FILTER (WHERE {present}) AS n, {stats}
+               FROM j GROUP BY GROUPING SETS ((grp), ())),
+        g AS (SELECT gr.whole, gr.grp, gr.respondents, coalesce(ga.n, 0) AS n,
+                     ga.* EXCLUDE (whole, grp, n)
+              FROM gr LEFT JOIN ga ON gr.whole = ga.whole
+                                  AND gr.grp IS NOT DISTINCT FROM ga.grp),
         c AS (SELECT grouping(grp) = 1 AS whole, grp, k AS key, count(*) AS count
               FROM ({keyed}) GROUP BY GROUPING SETS ((grp, k), (k)))
         SELECT FALSE AS is_count, whole, grp, NULL::VARCHAR AS key, NULL::BIGINT AS count,
@@ -430,6 +460,8 @@ def _query_with(store: Store, wave: Wave, sql: str, params: dict[str, object],
     cur = store.cursor()
     try:
         cur.register("resp", _respondents(store, wave.slug, store.generation))
+        if re.search(r"\bwa\b", sql):
+            cur.register("wa", _wave_answers(store, wave.slug, store.generation))
         for name, frame in frames.items():
             cur.register(name, frame)
         return cur.execute(sql, _used(sql, {"wave": wave.wave_id, **params})).df()
