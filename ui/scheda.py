@@ -4,6 +4,7 @@ robustness, section profile, strengths and weaknesses, offers, answers and histo
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import altair as alt
 import pandas as pd
@@ -12,7 +13,8 @@ import streamlit as st
 from metrodigital.analysis import RobustnessReport
 from metrodigital.display import clean, plain
 from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
-from metrodigital.offers import OfferDefinitionError, trigger_text
+from metrodigital.interviews import InterviewRecord
+from metrodigital.offers import OfferDefinitionError, OfferList, offers_for, trigger_text
 from metrodigital.params import PARAM_ENTE
 from metrodigital.profile import (
     EntityProfile,
@@ -23,6 +25,7 @@ from metrodigital.profile import (
     waves_with_answers,
 )
 from metrodigital.ranking import evaluate
+from metrodigital.roles import Actor, AuthConfig
 from metrodigital.scenario import Note, Scenario
 from metrodigital.store import Store, Wave
 from ui.links import is_fresh_page, raw_params, write_to_link
@@ -243,3 +246,106 @@ def brief_buttons(store: Store, scenario: Scenario, profile: EntityProfile,
         st.download_button(t("brief.download_all", lang, n=len(chosen)), data=everyone,
                            file_name=f"brief-{scenario.wave}-selezionati.docx",
                            mime=DOCX_MIME, icon=":material/library_books:", key="_brief_all")
+
+
+# -- interview record -------------------------------------------------------------------
+_FORM = "_interview_"
+
+
+def interview(store: Store, profile: EntityProfile, lang: Lang) -> None:
+    """The record in force, its versions, the editor's form and the export."""
+    from metrodigital import interviews
+    from metrodigital.roles import display_actor
+    from ui.auth import editor_gate, is_editor
+
+    survey, entity = profile.survey, profile.entity
+    try:
+        offers = offers_for(survey.id)
+    except OfferDefinitionError:
+        offers = None
+    st.markdown(f"#### {t('interviews.title', lang)}")
+    editor = is_editor()
+    versions = interviews.history(store, survey.id, entity.entity_id)
+    if not versions:
+        st.caption(t("interviews.none", lang))
+    else:
+        record = versions[0]
+        who = display_actor(record.saved_by, editor, lang)
+        st.caption(t("interviews.current", lang, version=record.version,
+                     when=record.saved_at.strftime("%d/%m/%Y %H:%M"),
+                     who=t("interviews.by", lang, who=plain(who))))
+        names = {entity.entity_id: entity.name}
+        frame = interviews.records_frame([record], names, offers, lang, include_who=False)
+        st.dataframe(frame.drop(columns=[frame.columns[0]]), hide_index=True, width="stretch")
+        with st.expander(t("interviews.history", lang, n=len(versions))):
+            st.dataframe(interviews.records_frame(versions, names, offers, lang,
+                                                  include_who=editor)
+                         .drop(columns=[frame.columns[0]]), hide_index=True, width="stretch")
+    with st.expander(t("interviews.edit", lang), icon=":material/edit_note:"):
+        auth, actor, decision = editor_gate(lang)
+        if decision.allowed:
+            _interview_form(store, profile, offers, versions[0] if versions else None,
+                            auth, actor, lang)
+    everyone = {e.entity_id: e.name for e in wave_entities(store, profile.wave.slug)}
+    st.download_button(
+        t("interviews.export", lang),
+        data=lambda: interviews.export_xlsx(store, survey.id, everyone, offers, lang,
+                                            include_who=editor),
+        file_name=f"interviste-{survey.id}.xlsx", icon=":material/download:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="_interviews_export")
+
+
+def _interview_form(store: Store, profile: EntityProfile, offers: OfferList | None,
+                    record: InterviewRecord | None, auth: AuthConfig, actor: Actor,
+                    lang: Lang) -> None:
+    from metrodigital import interviews
+    from metrodigital.roles import PermissionDenied
+    from metrodigital.store import StoreError
+    from ui.auth import refusal_text
+
+    entity = profile.entity
+    key = _FORM + entity.entity_id + "_"
+    if key + "date" not in st.session_state:  # the record in force fills the form
+        st.session_state[key + "date"] = record.interview_date if record else None
+        st.session_state[key + "who"] = record.attendees if record else ""
+        st.session_state[key + "notes"] = record.notes if record else ""
+        st.session_state[key + "actions"] = [a.offer for a in record.actions] if record \
+            else []
+        for action in record.actions if record else ():
+            st.session_state[key + "status_" + action.offer] = action.status
+    when = st.date_input(t("interviews.date", lang), key=key + "date", format="DD/MM/YYYY")
+    who = st.text_input(t("interviews.attendees", lang), key=key + "who",
+                        max_chars=interviews.ATTENDEES_MAX)
+    notes = st.text_area(t("interviews.notes", lang), key=key + "notes",
+                         max_chars=interviews.TEXT_MAX)
+    actions: list[interviews.Action] = []
+    if offers is None:
+        st.caption(t("interviews.no_offers", lang))
+    else:
+        names = {o.key: clean(o.name_in(lang)) for o in offers.offers}
+        chosen = st.multiselect(t("interviews.actions", lang), options=list(names),
+                                format_func=names.__getitem__, key=key + "actions")
+        for offer in chosen:
+            status = st.selectbox(t("interviews.status_of", lang, offer=plain(names[offer])),
+                                  options=list(interviews.STATUSES),
+                                  format_func=lambda s: interviews.status_label(s, lang),
+                                  key=key + "status_" + offer)
+            actions.append(interviews.Action(offer, str(status)))
+    if st.button(t("interviews.save", lang), type="primary", key=key + "save",
+                 icon=":material/save:"):
+        try:
+            version = interviews.save_record(
+                store, auth, actor, survey_id=profile.survey.id, entity_id=entity.entity_id,
+                offers=offers, interview_date=when if isinstance(when, date) else None,
+                attendees=str(who or ""), notes=str(notes or ""), actions=actions)
+        except interviews.InterviewError as error:
+            st.error(t("interviews.refused", lang, reason=error.message(lang)),
+                     icon=":material/error:")
+        except (PermissionDenied, StoreError) as refused:
+            st.error(t("interviews.refused", lang, reason=refusal_text(refused, lang)),
+                     icon=":material/lock:")
+        else:
+            st.success(t("interviews.saved", lang, version=version),
+                       icon=":material/check_circle:")
+            st.rerun()
