@@ -31,10 +31,11 @@ from metrodigital import __version__
 from metrodigital.analysis import RobustnessReport, tipping_sentence
 from metrodigital.explain import quota_sentences, quota_text, tie_rule_text, tie_sentence
 from metrodigital.export_text import printable
-from metrodigital.i18n import DEFAULT_LANG, t
+from metrodigital.i18n import t
+from metrodigital.params import link_query
 from metrodigital.ranking import Selection, score_decimals
-from metrodigital.scenario import PARAM_LANG, Scenario, scenario_to_params
-from metrodigital.store import SEED_WAVE_SLUG, Wave
+from metrodigital.scenario import Scenario
+from metrodigital.store import Wave
 from metrodigital.surveys.registry import load_survey
 from metrodigital.workbook import neutralise_for_export
 
@@ -73,9 +74,7 @@ def scenario_link(scenario: Scenario, lang: str, base: str | None = None) -> str
             base = public_url()
         except ValueError:
             base = DEFAULT_PUBLIC_URL
-    query = scenario_to_params(scenario, default_wave=SEED_WAVE_SLUG)
-    if lang != DEFAULT_LANG:
-        query[PARAM_LANG] = lang
+    query = link_query(scenario, lang)
     here = urlsplit(base)
     return urlunsplit(here._replace(path=here.path or "/", query=urlencode(query, doseq=True),
                                     fragment=""))
