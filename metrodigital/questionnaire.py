@@ -1,41 +1,18 @@
 """The questionnaire definition (``data/questionnaire.toml``) and how answers score.
 
-Uploads no longer read answers here: ``metrodigital.ingest`` reads every responses
-file through the survey definitions (``data/surveys``) with the one answer parser,
-``metrodigital.surveys.responses``, which follows the same tolerant rules (stated for
-both in ``tests/test_questionnaire.py`` and ``tests/test_responses.py``). What stays
-here: the definition the questionnaire template is built from (``template.py``), the
-quoting helper ``QuotedNames``, and this parser as the reference the conversion test
-of the survey definition compares against (``tests/test_surveys.py``).
-
-``load_questionnaire()`` reads and validates the definition: every problem names
-the question (or section) and the field, in the app's message catalogue
-(``questionnaire.def.*`` keys). ``score_answers()`` turns one entity's raw
-answers into points per matrix section, with a structured ``AnswerProblem`` for
-every answer it could not use; the caller adds the cell reference.
-
-Answers are matched tolerantly: case, spaces, curly or straight apostrophes and
-accents do not matter, and a yes/no question takes Sì/Si/SI/yes/y/1/x or
-No/n/0. Multiple-choice answers are understood in the shapes the usual tools
-export:
-
-- Microsoft Forms: one cell, options separated by ``;`` (a trailing ``;`` too);
-- Google Forms: one cell, options separated by ``, `` — an option whose label
-  itself contains commas is recognised by longest match against the labels;
-- LimeSurvey: one column per option, headed ``Q41[SQ001]``, ``Q41_SQ001`` or
-  ``<question text> [<option label>]``, with Sì/Y/Yes/1/X (or the option's own
-  label) when chosen and an empty cell, N, No or "Non selezionato" when not;
-- a list or tuple of labels (already split).
-
-``match_columns()`` finds the columns of a sheet by the question's text, code or
-aliases, ``locate_header_row()`` finds the header row below any title rows, and
-``answers_from_row()`` collects one row's answers keyed by question id.
+There is one answer parser: ``metrodigital.surveys.responses`` (what uploads use,
+on the survey definitions of ``data/surveys``). ``parse_answer``, ``score_answers``,
+``match_columns`` and ``answers_from_row`` below translate this module's question
+model to the survey model and back (``survey_question``, ``survey_of``), so that the
+definition in ``data/questionnaire.toml`` (still the template's source, and the
+reference of the conversion test ``tests/test_surveys.py``) scores through the same
+rules; its problems keep their ``questionnaire.*`` catalogue keys.
+``load_questionnaire()`` reads and validates the definition: every problem names the
+question (or section) and the field (``questionnaire.def.*`` keys).
 """
 
 from __future__ import annotations
 
-import math
-import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +28,7 @@ from metrodigital.paths import DATA_DIR
 # The one text normaliser and number parser (metrodigital.text); normalise_text is
 # re-exported because the survey loader, model and territory matching import it here.
 from metrodigital.text import normalise_text as normalise_text
-from metrodigital.text import parse_number
+from metrodigital.text import parse_number as parse_number
 
 DEFAULT_PATH = DATA_DIR / "questionnaire.toml"
 QuestionType = Literal["single", "multiple", "yes_no", "number"]
@@ -59,18 +36,6 @@ QUESTION_TYPES: tuple[QuestionType, ...] = ("single", "multiple", "yes_no", "num
 Severity = Literal["error", "warning"]
 
 YES_LABEL, NO_LABEL = "Sì", "No"
-_YES = frozenset({"si", "s", "yes", "y", "1", "true", "vero", "x"})
-_NO = frozenset({"no", "n", "0", "false", "falso"})
-_NOT_SELECTED = frozenset({"", "n", "no", "0", "false", "falso", "non selezionato",
-                           "not selected", "nan"})
-
-
-def _is_blank(value: object) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
 
 
 def _display(value: object) -> str:
@@ -708,115 +673,80 @@ class ScoredAnswers:
     problems: tuple[AnswerProblem, ...]
 
 
-# Questions are immutable: their options are indexed once. Keyed by identity, not by
-# @cache: hashing a frozen Question (all its options) on every answer cost a quarter of
-# scoring an 8,000-row file.
-_OPTION_INDEXES: dict[int, tuple[Question, dict[str, Option]]] = {}
+# --- the one answer parser ------------------------------------------------------------
+# Answers are read by ``metrodigital.surveys.responses`` (the parser uploads use); the
+# functions below only translate this module's question model to the survey model and
+# back, so that the definition in data/questionnaire.toml scores through the same rules.
+
+_ANSWER_CODES = {f"answers.{name}": f"questionnaire.answer.{name}" for name in (
+    "missing", "unknown_option", "several_for_single", "exclusive_combined", "not_a_number",
+    "negative", "out_of_range", "not_a_tick")}
+_COLUMN_CODES = {f"answers.columns.{name}": f"questionnaire.columns.{name}"
+                 for name in ("entity_missing", "missing", "duplicate")}
+_SURVEY_QUESTIONS: dict[int, tuple[Question, Any]] = {}
+_SURVEYS: dict[int, tuple[Questionnaire, Any]] = {}
 
 
-def _option_index(question: Question) -> dict[str, Option]:
-    known = _OPTION_INDEXES.get(id(question))
+def survey_question(question: Question) -> Any:
+    """``question`` in the survey model (``metrodigital.surveys.model.Question``), built
+    once per question object."""
+    known = _SURVEY_QUESTIONS.get(id(question))
     if known is not None and known[0] is question:
         return known[1]
-    index: dict[str, Option] = {}
-    for option in question.options:
-        for spelling in option.spellings():
-            index.setdefault(normalise_text(spelling), option)
-    _OPTION_INDEXES[id(question)] = (question, index)  # keeps the question alive
-    return index
+    from metrodigital.surveys import model
+
+    options = tuple(model.Option(label=o.label, points=o.points, code=o.code,
+                                 aliases=o.aliases, exclusive=o.exclusive)
+                    for o in question.options)
+    ranges = tuple(model.NumberRange(b.min, b.max, b.points) for b in question.bands)
+    converted = model.Question(
+        code=question.id, section=question.section, type=model.QuestionType(question.type),
+        text=question.text, id=question.id, aliases=(question.code, *question.aliases),
+        options=options, ranges=ranges, informative=question.informative)
+    _SURVEY_QUESTIONS[id(question)] = (question, converted)  # keeps the question alive
+    return converted
 
 
-def _find_option(question: Question, value: object) -> Option | None:
-    key = normalise_text(value)
-    if question.type == "yes_no":
-        if key in _YES:
-            return question.options[0]
-        if key in _NO:
-            return question.options[1]
-        return None
-    return _option_index(question).get(key)
+def survey_of(questionnaire: Questionnaire) -> Any:
+    """The questionnaire as a survey (``metrodigital.surveys.model.Survey``) whose question
+    codes are the questionnaire's ids, built once per questionnaire object."""
+    known = _SURVEYS.get(id(questionnaire))
+    if known is not None and known[0] is questionnaire:
+        return known[1]
+    from metrodigital.surveys import model
+
+    sections = tuple(model.Section(
+        key=s.key, number=s.number, title=s.title,
+        questions=tuple(survey_question(q) for q in s.questions))
+        for s in questionnaire.sections)
+    converted = model.Survey(id=questionnaire.id, title=questionnaire.title,
+                             territory="torino", sections=sections,
+                             entity_aliases=questionnaire.entity_aliases)
+    _SURVEYS[id(questionnaire)] = (questionnaire, converted)
+    return converted
 
 
-def _split_multiple(question: Question, raw: object) -> tuple[list[Option], list[str]]:
-    """The options in a multiple-choice cell, and the pieces that match none."""
-    if isinstance(raw, list | tuple | set | frozenset):
-        pieces = [str(item) for item in raw if not _is_blank(item)]
-        found = [_find_option(question, piece) for piece in pieces]
-        return ([o for o in found if o is not None],
-                [p for p, o in zip(pieces, found, strict=True) if o is None])
-    text = str(raw)
-    whole = _find_option(question, text)
-    if whole is not None:
-        return [whole], []
-    if ";" in text:  # Microsoft Forms: "A;B;C;"
-        pieces = [piece.strip() for piece in text.split(";") if piece.strip()]
-        found = [_find_option(question, piece) for piece in pieces]
-        return ([o for o in found if o is not None],
-                [p for p, o in zip(pieces, found, strict=True) if o is None])
-    # Google Forms: "A, B, C" where a label may contain commas -> longest match first.
-    pieces = [piece.strip() for piece in text.split(",")]
-    options: list[Option] = []
-    unknown: list[str] = []
-    start = 0
-    while start < len(pieces):
-        for end in range(len(pieces), start, -1):
-            option = _find_option(question, ", ".join(pieces[start:end]))
-            if option is not None:
-                options.append(option)
-                start = end
-                break
-        else:
-            if pieces[start]:
-                unknown.append(pieces[start])
-            start += 1
-    return options, unknown
+def _problem_back(problem: Any) -> AnswerProblem:
+    return AnswerProblem(_ANSWER_CODES.get(problem.code, problem.code), problem.question,
+                         problem.value, problem.allowed, problem.severity)
 
 
 def parse_answer(question: Question, raw: object) -> Answer:
     """``raw`` (a cell's value) read as an answer to ``question``, with its points."""
-    shown = _display(raw) if not _is_blank(raw) else ""
-    if _is_blank(raw) or (isinstance(raw, list | tuple) and not raw):
-        if question.type == "multiple" and isinstance(raw, list | tuple):
-            return Answer(question.id)  # LimeSurvey columns, none ticked: nothing chosen
-        problem = AnswerProblem("questionnaire.answer.missing", question.id, "",
-                                question.allowed(), "warning")
-        return Answer(question.id, problems=(problem,))
-    if question.type == "number":
-        number = parse_number(raw)
-        if number is None:
-            return Answer(question.id, problems=(AnswerProblem(
-                "questionnaire.answer.not_a_number", question.id, shown),))
-        if number < 0:
-            return Answer(question.id, problems=(AnswerProblem(
-                "questionnaire.answer.negative", question.id, shown),))
-        for band in question.bands:
-            if band.contains(number):
-                return Answer(question.id, number=number, points=band.points)
-        allowed = tuple(_band_text(band) for band in question.bands)
-        return Answer(question.id, number=number, problems=(AnswerProblem(
-            "questionnaire.answer.out_of_range", question.id, shown, allowed),))
-    if question.type in ("single", "yes_no"):
-        option = _find_option(question, raw)
-        if option is not None:
-            return Answer(question.id, options=(option,), points=option.points)
-        options, unknown = _split_multiple(question, raw)
-        if len(options) > 1 and not unknown:
-            return Answer(question.id, problems=(AnswerProblem(
-                "questionnaire.answer.several_for_single", question.id, shown,
-                question.allowed()),))
-        return Answer(question.id, problems=(AnswerProblem(
-            "questionnaire.answer.unknown_option", question.id, shown, question.allowed()),))
-    options, unknown = _split_multiple(question, raw)
-    chosen = tuple(dict.fromkeys(options))  # a repeated option counts once
-    problems = [AnswerProblem("questionnaire.answer.unknown_option", question.id, piece,
-                              question.allowed()) for piece in unknown]
-    if len(chosen) > 1 and any(option.exclusive for option in chosen):
-        exclusive = next(option.label for option in chosen if option.exclusive)
-        problems.append(AnswerProblem("questionnaire.answer.exclusive_combined", question.id,
-                                      exclusive, question.allowed()))
-        chosen = tuple(option for option in chosen if not option.exclusive)
-    return Answer(question.id, options=chosen, points=sum(o.points for o in chosen),
-                  problems=tuple(problems))
+    from metrodigital.surveys.responses import is_blank, parse_cell, points_of
+
+    converted = survey_question(question)
+    typed = parse_cell(converted, raw)
+    problems = tuple(_problem_back(p) for p in typed.problems)
+    if is_blank(raw) and not isinstance(raw, list | tuple) and not problems:
+        # a question worth no points, unanswered: still said (it counts 0)
+        problems = (AnswerProblem("questionnaire.answer.missing", question.id, "",
+                                  question.allowed(), "warning"),)
+    keys = typed.options if typed.options is not None else (
+        (typed.option,) if typed.option is not None else ())
+    by_key = {o.key: question.options[i] for i, o in enumerate(converted.options)}
+    return Answer(question.id, options=tuple(by_key[key] for key in keys),
+                  number=typed.number, points=points_of(converted, typed), problems=problems)
 
 
 def score_answers(questionnaire: Questionnaire, answers: Mapping[str, object]) -> ScoredAnswers:
@@ -865,89 +795,21 @@ class ColumnMap:
     problems: tuple[ColumnProblem, ...]
 
 
-_LEADING_NUMBER = re.compile(r"^(d\s*)?\d+(\.\d+)*[.)]?\s+")
-_OPTION_HEADER = re.compile(r"^(?P<question>.+?)\s*(\[(?P<a>[^\]]+)\]|_(?P<b>SQ\d+))\s*$",
-                            re.IGNORECASE)
-
-
-def _header_keys(header: str) -> tuple[str, ...]:
-    key = normalise_text(header).rstrip(" *:?")
-    plain = normalise_text(header)
-    stripped = _LEADING_NUMBER.sub("", key)
-    return tuple(dict.fromkeys((plain, key, stripped, stripped.rstrip("?"))))
-
-
-_HEADER_INDEXES: dict[int, tuple[Questionnaire, dict[str, Question], frozenset[str]]] = {}
-
-
-def _header_indexes(questionnaire: Questionnaire) -> tuple[dict[str, Question], frozenset[str]]:
-    """The questionnaire's headings indexed once (keyed by identity, as options are)."""
-    known = _HEADER_INDEXES.get(id(questionnaire))
-    if known is not None and known[0] is questionnaire:
-        return known[1], known[2]
-    by_header: dict[str, Question] = {}
-    for question in questionnaire.questions:
-        for header in question.headers():
-            if header:
-                for key in _header_keys(header):
-                    by_header.setdefault(key, question)
-    entity_keys = frozenset(k for alias in questionnaire.entity_aliases
-                            for k in _header_keys(alias))
-    _HEADER_INDEXES[id(questionnaire)] = (questionnaire, by_header, entity_keys)
-    return by_header, entity_keys
-
-
 def match_columns(questionnaire: Questionnaire, headers: Sequence[object]) -> ColumnMap:
     """Which column holds which question (by text, code, id or alias), tolerantly."""
-    by_header, entity_keys = _header_indexes(questionnaire)
-    entity: int | None = None
-    found: dict[str, list[int]] = {}
-    options: dict[str, dict[str, int]] = {}
-    unmatched: list[int] = []
-    for index, raw_header in enumerate(headers):
-        if _is_blank(raw_header):
-            unmatched.append(index)
-            continue
-        header = str(raw_header)
-        keys = _header_keys(header)
-        question = next((by_header[k] for k in keys if k in by_header), None)
-        if question is not None:
-            found.setdefault(question.id, []).append(index)
-            continue
-        if entity is None and any(k in entity_keys for k in keys):
-            entity = index
-            continue
-        split = _OPTION_HEADER.match(header)
-        if split:
-            base = _header_keys(split.group("question"))
-            question = next((by_header[k] for k in base if k in by_header), None)
-            inner = split.group("a") or split.group("b") or ""
-            if question is not None and question.type == "multiple":
-                option = next((o for o in question.options
-                               if normalise_text(o.code) == normalise_text(inner)
-                               or normalise_text(inner) in
-                               {normalise_text(s) for s in o.spellings()}), None)
-                if option is not None:
-                    options.setdefault(question.id, {})[option.label] = index
-                    continue
-        unmatched.append(index)
-    problems: list[ColumnProblem] = []
-    if entity is None:
-        problems.append(ColumnProblem("questionnaire.columns.entity_missing", ""))
-    questions: dict[str, int] = {}
-    for question in questionnaire.questions:
-        columns = found.get(question.id, [])
-        if len(columns) > 1:
-            problems.append(ColumnProblem("questionnaire.columns.duplicate", question.id,
-                                          tuple(columns)))
-        if columns:
-            questions[question.id] = columns[0]
-        elif question.id not in options:
-            severity: Severity = "warning" if question.informative else "error"
-            problems.append(ColumnProblem("questionnaire.columns.missing", question.id,
-                                          severity=severity))
-    return ColumnMap(entity=entity, questions=questions, options=options,
-                     unmatched=tuple(unmatched), problems=tuple(problems))
+    from metrodigital.surveys.responses import match_survey_columns
+
+    survey = survey_of(questionnaire)
+    found = match_survey_columns(survey, headers)
+    labels = {q.id: {survey_question(q).options[i].key: o.label
+                     for i, o in enumerate(q.options)} for q in questionnaire.questions}
+    return ColumnMap(
+        entity=found.entity, questions=dict(found.questions),
+        options={qid: {labels[qid][key]: index for key, index in by_option.items()}
+                 for qid, by_option in found.options.items()},
+        unmatched=found.unmatched,
+        problems=tuple(ColumnProblem(_COLUMN_CODES.get(p.code, p.code), p.question, p.columns,
+                                     p.severity) for p in found.problems))
 
 
 def locate_header_row(questionnaire: Questionnaire, rows: Iterable[Sequence[object]],
@@ -963,23 +825,11 @@ def locate_header_row(questionnaire: Questionnaire, rows: Iterable[Sequence[obje
     return None
 
 
-def _ticked(value: object, option: Option) -> bool | None:
-    """Whether a LimeSurvey option cell says "chosen"; ``None`` when it cannot tell."""
-    if _is_blank(value):
-        return False
-    if value is True:
-        return True
-    key = normalise_text(value)
-    if key in _YES or key in {normalise_text(s) for s in option.spellings()}:
-        return True
-    if key in _NOT_SELECTED:
-        return False
-    return None
-
-
 def answers_from_row(questionnaire: Questionnaire, columns: ColumnMap,
                      row: Sequence[object]) -> tuple[dict[str, object], list[AnswerProblem]]:
     """One row's raw answers by question id, ready for ``score_answers``."""
+    from metrodigital.surveys import responses
+
     def cell(index: int) -> object:
         return row[index] if index < len(row) else None
 
@@ -989,7 +839,7 @@ def answers_from_row(questionnaire: Questionnaire, columns: ColumnMap,
         question = questionnaire.question(qid)
         chosen: list[str] = []
         for label, index in option_columns.items():
-            ticked = _ticked(cell(index), question.option(label))
+            ticked = responses.ticked(cell(index), question.option(label))
             if ticked is None:
                 problems.append(AnswerProblem("questionnaire.answer.not_a_tick", qid,
                                               _display(cell(index)), (YES_LABEL, NO_LABEL)))

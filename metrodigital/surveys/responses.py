@@ -14,6 +14,21 @@ of a responses file becomes a :class:`TypedAnswer` as the store keeps it:
 - ``personal``: the question holds personal data (``personal = true``).
 
 Problems carry a message-catalogue key; the caller adds the place (sheet, cell).
+
+Answers are matched tolerantly: case, spaces, curly or straight apostrophes and
+accents do not matter, and a yes/no question takes Sì/Si/SI/yes/y/1/x or No/n/0.
+Multiple-choice answers are understood in the shapes the usual tools export:
+
+- Microsoft Forms: one cell, options separated by ``;`` (a trailing ``;`` too);
+- Google Forms: one cell, options separated by ``, `` — an option whose label itself
+  contains commas is recognised by longest match against the labels;
+- LimeSurvey: one column per option, headed ``Q41[SQ001]``, ``Q41_SQ001`` or
+  ``<question text> [<option label>]``, with Sì/Y/Yes/1/X (or the option's own label)
+  when chosen and an empty cell, N, No or "Non selezionato" when not;
+- a list or tuple of options (already split).
+
+``match_survey_columns()`` finds the columns of a sheet by the question's text, code,
+number or aliases; ``row_answers()`` reads one row; ``points_of()`` scores an answer.
 """
 
 from __future__ import annotations
