@@ -65,6 +65,7 @@ PAGES = (
     ("pages/5_Catalogo.py", "nav.catalogue", ":material/category:"),
     ("pages/6_Risposte.py", "nav.risposte", ":material/forum:"),
     ("pages/7_Scheda_ente.py", "nav.scheda", ":material/badge:"),
+    ("pages/8_Piano_azione.py", "nav.piano", ":material/checklist:"),
 )
 CATALOGUE_PAGE = "pages/5_Catalogo.py"
 
