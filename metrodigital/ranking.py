@@ -11,6 +11,7 @@ and the report call.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -74,15 +75,28 @@ class WavePoints:
         return cache[key]
 
 
+# per store: (its generation, territory) → zones; a store that is gone takes its entry along
+_ZONES_KEPT: weakref.WeakKeyDictionary[Store, dict[tuple[int, str], dict[str, int | None]]] = (
+    weakref.WeakKeyDictionary())
+
+
 def _zones_of(store: Store, territory: str) -> dict[str, int | None]:
-    """The zones in force for the territory (an editor's load, else the shipped file)."""
+    """The zones in force for the territory (an editor's load, else the shipped file),
+    read again only after the store has been written to (a load changes them)."""
     from metrodigital.territories import TerritoryError
     from metrodigital.zones import effective_zones
 
-    try:
-        return effective_zones(store, territory)
-    except (TerritoryError, KeyError, OSError):
-        return {}
+    per_store = _ZONES_KEPT.setdefault(store, {})
+    key = (store.generation, territory)
+    kept = per_store.get(key)
+    if kept is None:
+        try:
+            kept = effective_zones(store, territory)
+        except (TerritoryError, KeyError, OSError):
+            kept = {}
+        per_store.clear()  # an older generation's zones are never asked again
+        per_store[key] = kept
+    return kept
 
 
 def criteria_maxima(survey: Survey) -> dict[str, float]:
