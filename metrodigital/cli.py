@@ -71,8 +71,10 @@ from metrodigital.store import SEED_WAVE_SLUG, Store, StoreError, slugify
 from metrodigital.surveys.registry import DEFAULT_SURVEY, load_survey, survey_ids
 
 if TYPE_CHECKING:
+    from metrodigital.analysis import RobustnessReport
     from metrodigital.catalogue import CatalogueChoice, SurveyCatalogue
     from metrodigital.ingest import Preview
+    from metrodigital.profile import EntityRef
     from metrodigital.store import Wave
     from metrodigital.surveys.model import Survey
 
@@ -289,7 +291,7 @@ def build_parser(lang: Lang = "it", survey: str = DEFAULT_SURVEY) -> argparse.Ar
     _lang_option(parser, lang)
     commands = parser.add_subparsers(dest="command", required=True,
                                      metavar="{rank,robustness,report,validate,import,catalogue,findings,"
-                                     "zones}")
+                                     "zones,profile,brief}")
     rank = commands.add_parser("rank", help=_help("cli.help.rank", lang),
                                description=t("cli.help.rank", lang))
     _scenario_options(rank, lang, ties=True, robustness=False, survey=survey)
@@ -336,6 +338,7 @@ def build_parser(lang: Lang = "it", survey: str = DEFAULT_SURVEY) -> argparse.Ar
     _catalogue_parser(commands, lang)
     _findings_parser(commands, lang)
     _zones_parser(commands, lang)
+    _scheda_parsers(commands, lang, survey)
     return parser
 
 
@@ -402,6 +405,167 @@ def run_zones(args: argparse.Namespace) -> int:
     for z in loads:
         _say(f"{'*' if z.active else ' '} {z.load_id:>3}  {z.loaded_at:%d/%m/%Y %H:%M}  "
              f"{printable(z.loaded_by)}  {z.n_comuni:>4}  {printable(z.file_name)}")
+    return 0
+
+
+# -- profile and brief (H-SCHEDA's block) -------------------------------------------------
+def _scheda_parsers(commands: argparse._SubParsersAction, lang: Lang, survey: str) -> None:
+    """``profile ENTE``: the Scheda ente's figures; ``brief``: the interview brief (.docx)."""
+    profile = commands.add_parser("profile", help=_help("scheda.cli.profile", lang),
+                                  description=t("scheda.cli.profile", lang))
+    profile.add_argument("ente", metavar="ENTE", help=_help("scheda.cli.ente", lang))
+    _scenario_options(profile, lang, ties=True, robustness=True, survey=survey)
+    profile.add_argument("--format", choices=["table", "json"], default="table",
+                         help=_help("scheda.cli.format", lang, "table"))
+    brief = commands.add_parser("brief", help=_help("scheda.cli.brief", lang),
+                                description=t("scheda.cli.brief", lang))
+    brief.add_argument("--out", type=Path, required=True, metavar="FILE.docx",
+                       help=_help("scheda.cli.out", lang))
+    who = brief.add_mutually_exclusive_group(required=True)
+    who.add_argument("--ente", metavar="ENTE", help=_help("scheda.cli.ente", lang))
+    who.add_argument("--selected", action="store_true", help=_help("scheda.cli.selected", lang))
+    brief.add_argument("--url", type=_url(lang), metavar="URL",
+                       help=_help("cli.help.url", lang, env=PUBLIC_URL_ENV))
+    _scenario_options(brief, lang, ties=True, robustness=True, survey=survey)
+
+
+def _scheda_scenario(args: argparse.Namespace, lang: Lang) -> tuple[Store, Scenario]:
+    """The store and scenario the options describe; a survey without a matrix gets the
+    wave alone (its answers)."""
+    if load_survey(args.survey).has_matrix:
+        store, wave, _ = _open_store(args, lang)
+        try:
+            return store, _scenario(args, store, wave, lang)
+        except CliFailure:
+            store.close()
+            raise
+    if getattr(args, "data", None) is not None:
+        raise CliFailure(t("scheda.cli.data_needs_matrix", lang, survey=args.survey))
+    store = Store(database_path())
+    waves = [w for w in store.waves() if w.survey_id == args.survey]
+    wanted = args.wave or (waves[0].slug if waves else None)
+    slug = next((w.slug for w in waves if wanted in (w.slug, w.name)), None)
+    if slug is None:
+        store.close()
+        if not waves:
+            raise CliFailure(t("cli.survey_without_waves", lang, survey=args.survey))
+        raise CliFailure(t("cli.wave_not_found", lang, value=wanted, names=", ".join(
+            f"{w.name} ({w.slug})" for w in waves)))
+    return store, Scenario(survey=args.survey, wave=slug, weights={}, reference={})
+
+
+def _scheda_entity(store: Store, scenario: Scenario, key: str, lang: Lang) -> EntityRef:
+    from metrodigital.profile import resolve_entity, wave_entities
+
+    found = resolve_entity(wave_entities(store, scenario.wave), key)
+    if found is None:
+        raise CliFailure(t("scheda.cli.unknown_ente", lang, value=printable(key[:60]),
+                           wave=scenario.wave))
+    return found
+
+
+def _scheda_report(store: Store, scenario: Scenario) -> RobustnessReport | None:
+    if not load_survey(scenario.survey).has_matrix or not scenario.total_weight:
+        return None
+    return analyse(store, scenario, load_solver_early=True)
+
+
+def run_profile(args: argparse.Namespace) -> int:
+    from metrodigital.profile import build_profile, profile_json
+
+    lang = normalise_lang(args.lang)
+    store, scenario = _scheda_scenario(args, lang)
+    try:
+        entity = _scheda_entity(store, scenario, args.ente, lang)
+        profile = build_profile(store, scenario, entity, lang,
+                                report=_scheda_report(store, scenario))
+    finally:
+        store.close()
+    data = profile_json(profile, lang)
+    if args.format == "json":
+        print(json_dumps(data))
+        return 0
+    _say(f"{profile.entity.name} ({profile.entity.key}) · {profile.wave.label(lang)}")
+    if profile.standing is not None:
+        standing = profile.standing
+        status = t("scheda.status.selected" if standing.selected
+                   else "scheda.status.not_selected", lang)
+        if standing.tied:
+            status = t("scheda.status.tied" if standing.selected else "scheda.status.tied_out",
+                       lang)
+        _say(t("brief.why", lang, rank=standing.rank, n=standing.n,
+               score=_number(standing.score), status=status, top=standing.top,
+               reference=standing.reference_rank))
+    if profile.robustness is not None:
+        view = profile.robustness
+        _say(t("brief.robustness", lang, cls=t(f"robustness.class_{view.cls}", lang)
+               if view.cls != "undecided" else t("scheda.robustness.undecided", lang),
+               p=fmt_percent_text(view.p_selected, lang), best=view.best_rank,
+               worst=view.worst_rank))
+        for sentence in view.tipping:
+            _say(f"  {sentence}")
+    for s in profile.sections:
+        verdict = t(f"scheda.verdict.{s.verdict}", lang) if s.verdict else ""
+        _say(f"  {s.label:<22} {_number(s.points):>4} / {_number(s.maximum):<4} "
+             f"{t('scheda.col.all_median', lang)} {_number(s.all_median):>5}  {verdict}")
+    for fit in profile.fits:
+        _say(f"+ {fit.offer.name_in(lang)}")
+    return 0
+
+
+def fmt_percent_text(share: float, lang: Lang) -> str:
+    from metrodigital.i18n import fmt_percent
+
+    return fmt_percent(share, lang)
+
+
+def _with_ente(link: str, key: str) -> str:
+    """The scenario link opening the Scheda ente of ``key``."""
+    from urllib.parse import urlencode, urlunsplit
+
+    parts = urlsplit(link)
+    path = parts.path.rstrip("/") + "/Scheda_ente"
+    query = "&".join(q for q in (parts.query, urlencode({"ente": key})) if q)
+    return urlunsplit(parts._replace(path=path, query=query))
+
+
+def run_brief(args: argparse.Namespace) -> int:
+    from metrodigital.brief import build_brief
+    from metrodigital.profile import build_profile, wave_entities
+
+    lang = normalise_lang(args.lang)
+    if args.out.suffix.lower() != ".docx":
+        raise CliFailure(t("scheda.cli.out_suffix", lang, file=args.out))
+    if args.url is None:
+        try:
+            public_url()
+        except ValueError as bad:
+            raise CliFailure(t("cli.bad_public_url", lang, value=bad, env=PUBLIC_URL_ENV)) from None
+    store, scenario = _scheda_scenario(args, lang)
+    try:
+        report = _scheda_report(store, scenario)
+        if args.selected:
+            if not load_survey(scenario.survey).has_matrix:
+                raise CliFailure(t("scheda.cli.selected_needs_matrix", lang,
+                                   survey=scenario.survey))
+            selection = evaluate(store, scenario)
+            chosen = [e for e in wave_entities(store, scenario.wave)
+                      if e.entity_id in set(selection.selected_ids)]
+            profiles = [build_profile(store, scenario, e, lang, report=report,
+                                      selection=selection) for e in chosen]
+            profiles.sort(key=lambda p: p.standing.rank if p.standing else 0)
+            link = scenario_link(scenario, lang, args.url)
+        else:
+            entity = _scheda_entity(store, scenario, args.ente, lang)
+            profiles = [build_profile(store, scenario, entity, lang, report=report)]
+            link = scenario_link(scenario, lang, args.url)
+            link = _with_ente(link, entity.key)
+    finally:
+        store.close()
+    if not profiles:
+        raise CliFailure(t("scheda.cli.nobody_selected", lang))
+    _write_whole(args.out, build_brief(profiles, lang, link), lang)
+    _say(t("scheda.cli.brief_written", lang, file=args.out, n=len(profiles)))
     return 0
 
 
@@ -1022,9 +1186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.lang = lang  # also when --lang came before the command
     commands = {"rank": run_rank, "robustness": run_robustness, "report": run_report,
                 "validate": run_validate, "import": run_import, "catalogue": run_catalogue,
-                "findings": run_findings, "zones": run_zones}
+                "findings": run_findings, "zones": run_zones, "profile": run_profile,
+                "brief": run_brief}
     failure_status = 2 if args.command in ("rank", "robustness", "report", "catalogue",
-                                           "findings") else 1
+                                           "findings", "profile", "brief") else 1
     try:
         return commands[args.command](args)
     except CliFailure as error:
