@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrodigital.store import Store
 from tests.conftest import PROJECT_DIR
+from tests.pages import fresh_database
+from tests.pages import open_page as open_catalogue
 
 APP = str(PROJECT_DIR / "app.py")
 PAGE = "pages/5_Catalogo.py"
@@ -22,27 +23,12 @@ SISA = "SISA – Sistema informativo dei Servizi Socio-Assistenziali"
 
 @pytest.fixture(scope="module", autouse=True)
 def fresh_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    from ui.common import get_store
-
-    path = tmp_path_factory.mktemp("catalogue-page") / "app.duckdb"
-    Store(path).close()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("METRODIGITAL_DB", str(path))
-        get_store.clear()
-        try:
-            yield path
-        finally:
-            get_store.clear()
+    with fresh_database(tmp_path_factory.mktemp("catalogue-page")) as path:
+        yield path
 
 
 def open_page(**params: str | list[str]) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=90)
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.switch_page(PAGE)
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
+    return open_catalogue(PAGE, timeout=90, **params)
 
 
 def shown(element: Any) -> str:

@@ -10,30 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from metrodigital.criteria import load_criteria
 from metrodigital.i18n import t
 from metrodigital.paths import DATA_DIR
 from metrodigital.store import SEED_WAVE_SLUG, read_seed_matrix
 from metrodigital.surveys.registry import load_survey
-from tests.conftest import PROJECT_DIR
+from tests.pages import open_page
 from ui.common import PAGES
 
 MILAN = "ponmetro-milano-2017"
 MATRIX_PAGES = ("app.py", "pages/3_Robustezza.py", "pages/4_Confronta.py")
 EQUAL = {c.key: 1.0 for c in load_criteria()}  # a wave whose reference weights are all 1
-
-
-def open_page(path: str, **params: str | list[str]) -> AppTest:
-    app = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
-    if path != "app.py":
-        app.switch_page(path)
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from metrodigital.criteria import load_criteria
 from metrodigital.store import Store
 from metrodigital.surveys.registry import SURVEYS_ENV
 from tests.conftest import PROJECT_DIR
+from tests.pages import open_page
 
 PROVA = "prova-biblioteche-2030"
 TEST_SURVEYS = PROJECT_DIR / "tests" / "data" / "surveys"
@@ -44,17 +44,6 @@ def third_survey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     get_store.clear()
     yield db
     get_store.clear()
-
-
-def open_page(path: str, **params: str) -> AppTest:
-    app = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
-    if path != "app.py":
-        app.switch_page(path)
-    for key, value in params.items():
-        app.query_params[key] = value
-    app.run()
-    assert not app.exception, [e.message for e in app.exception]
-    return app
 
 
 def test_the_matrix_page_weighs_the_third_surveys_own_criteria(third_survey: Path) -> None:
