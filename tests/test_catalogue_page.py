@@ -11,11 +11,9 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import PROJECT_DIR
 from tests.pages import fresh_database
 from tests.pages import open_page as open_catalogue
 
-APP = str(PROJECT_DIR / "app.py")
 PAGE = "pages/5_Catalogo.py"
 MILAN = "ponmetro-milano-2017"
 SISA = "SISA – Sistema informativo dei Servizi Socio-Assistenziali"
