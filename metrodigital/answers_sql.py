@@ -798,3 +798,93 @@ def coverage(store: Store, wave: Wave) -> Coverage:
     return Coverage(respondents=int(counts.iloc[0, 0]), comuni=territory.num_rows,
                     covered=int(zone["covered"].sum()), by_zone=zone, by_class=klass,
                     missing=missing, unmatched=int(counts.iloc[0, 1]))
+
+
+# -- across waves --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaveChanges:
+    """What moved between two waves of a survey, for the entities that answered both.
+
+    ``questions``: ``question, both, changed, share, mean_before, mean_after`` (``both``:
+    entities that answered the question in both waves; numbers: their means).
+    ``sections``: ``section, both, changed`` (entities that changed at least one answer
+    of the section). ``moves``: one row per entity and question whose answer changed:
+    ``ente, question, before, after, cell_before, cell_after``.
+    """
+
+    before: Wave
+    after: Wave
+    entities: int  # that answered both waves
+    questions: pd.DataFrame
+    sections: pd.DataFrame
+    moves: pd.DataFrame
+
+
+def _answer_text_sql(alias: str) -> str:
+    """One comparable text of an answer: the option, the options in order, the number, the
+    text."""
+    return (f"coalesce({alias}.option_code, array_to_string(list_sort({alias}.options), ';'), "
+            f"CAST({alias}.number AS VARCHAR), {alias}.text)")
+
+
+def wave_changes(store: Store, before: Wave, after: Wave, survey: Survey, *,
+                 include_personal: bool = False) -> WaveChanges:
+    """The answers of the entities present in both waves, compared question by question
+    (personal questions only for editors)."""
+    codes = [q.code for q in survey.questions if include_personal or not q.personal]
+    sections = pd.DataFrame({"question": [q.code for q in survey.questions],
+                             "section": [q.section for q in survey.questions]})
+    cur = store.cursor()
+    try:
+        cur.register("question_sections", sections)
+        params = {"before": before.wave_id, "after": after.wave_id, "codes": codes}
+        base = f"""
+            WITH x AS (SELECT entity_id, coalesce(question, question_id) AS question,
+                              {_answer_text_sql('answers')} AS answer, number, raw,
+                              source_cell
+                       FROM answers WHERE wave_id = $before),
+            y AS (SELECT entity_id, coalesce(question, question_id) AS question,
+                         {_answer_text_sql('answers')} AS answer, number, raw, source_cell
+                  FROM answers WHERE wave_id = $after),
+            pairs AS (SELECT x.entity_id, x.question, x.answer AS a, y.answer AS b,
+                             x.number AS na, y.number AS nb, x.raw AS raw_a, y.raw AS raw_b,
+                             x.source_cell AS cell_a, y.source_cell AS cell_b,
+                             x.answer IS DISTINCT FROM y.answer AS changed
+                      FROM x JOIN y USING (entity_id, question)
+                      WHERE list_contains($codes, x.question)
+                        AND x.answer IS NOT NULL AND y.answer IS NOT NULL)"""
+        questions = cur.execute(base + """
+            SELECT question, count(*) AS both, count(*) FILTER (WHERE changed) AS changed,
+                   count(*) FILTER (WHERE changed) / count(*) AS share,
+                   avg(na) AS mean_before, avg(nb) AS mean_after
+            FROM pairs GROUP BY question""", params).df()
+        by_section = cur.execute(base + """
+            SELECT s.section, count(DISTINCT p.entity_id) AS both,
+                   count(DISTINCT p.entity_id) FILTER (WHERE p.changed) AS changed
+            FROM pairs AS p JOIN question_sections AS s USING (question)
+            GROUP BY s.section""", params).df()
+        moves = cur.execute(base + """
+            SELECT we.name_in_source AS ente, p.question, p.raw_a AS before,
+                   p.raw_b AS after, p.cell_a AS cell_before, p.cell_b AS cell_after
+            FROM pairs AS p JOIN wave_entities AS we
+                 ON we.wave_id = $after AND we.entity_id = p.entity_id
+            WHERE p.changed ORDER BY p.question, we.source_row""", params).df()
+        both = cur.execute("""
+            SELECT count(*) FROM wave_entities AS a JOIN wave_entities AS b
+                 ON a.entity_id = b.entity_id
+            WHERE a.wave_id = $before AND b.wave_id = $after""",
+                           {"before": before.wave_id, "after": after.wave_id}).fetchone()
+    finally:
+        cur.close()
+    order = {code: i for i, code in enumerate(codes)}
+    questions = questions.assign(_o=questions["question"].map(order)).sort_values("_o") \
+        .drop(columns="_o").reset_index(drop=True)
+    section_order = {s.key: i for i, s in enumerate(survey.sections)}
+    by_section = by_section.assign(_o=by_section["section"].map(section_order)) \
+        .sort_values("_o").drop(columns="_o").reset_index(drop=True)
+    moves = moves.assign(_o=moves["question"].map(order)).sort_values("_o", kind="stable") \
+        .drop(columns="_o").reset_index(drop=True)
+    return WaveChanges(before, after, int(both[0]) if both else 0, questions, by_section,
+                       moves)

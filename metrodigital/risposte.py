@@ -6,7 +6,8 @@ Link parameters (declared in ``metrodigital.params.PARAMS``, scope ``page``):
 ``rsez`` section key, ``rby`` breakdown (``classe``, ``zona``, ``tipo``), ``rcl``
 population class (repeated), ``rzo`` zona omogenea (repeated), ``rti`` ``comune`` or
 ``unione``, ``rq`` search in free-text answers, ``rf`` the finding whose entities are
-shown. Nothing personal ever goes into them.
+shown, ``rvs`` another wave of the survey to compare with. Nothing personal ever goes
+into them.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ PARAM_ZONE = "rzo"
 PARAM_KIND = "rti"
 PARAM_SEARCH = "rq"
 PARAM_FINDING = "rf"
+PARAM_VERSUS = "rvs"
 RISPOSTE_PARAMS = (PARAM_SECTION, PARAM_BY, PARAM_CLASS, PARAM_ZONE, PARAM_KIND,
-                   PARAM_SEARCH, PARAM_FINDING)
+                   PARAM_SEARCH, PARAM_FINDING, PARAM_VERSUS)
 RISPOSTE_PAGE = "Risposte"  # the page's URL path
 SEARCH_MAX = 100
 _QUOTE_MAX = 40
@@ -44,6 +46,7 @@ class RisposteChoice:
     kind: str = ""  # "" | comune | unione
     search: str = ""
     finding: str = ""  # key of the finding opened
+    versus: str = ""  # slug of another wave of the survey, to see what changed since
     selection: tuple[str, ...] = ()  # the Matrix scenario's selected entities (not in links)
 
     @property
@@ -109,10 +112,17 @@ def parse_finding(raw: str, survey: Survey | None) -> str | None:
     return raw if any(f.key == raw for f in survey.findings) else None
 
 
+def parse_versus(raw: str, survey: Survey | None = None) -> str | None:
+    """A wave identifier (the page offers only the survey's waves with answers)."""
+    import re
+
+    return raw if re.fullmatch(r"[a-z0-9-]{1,80}", raw) else None
+
+
 def param_parser(name: str):
     one = {PARAM_SECTION: parse_section, PARAM_BY: parse_by, PARAM_CLASS: parse_class,
            PARAM_ZONE: parse_zone, PARAM_KIND: parse_kind, PARAM_SEARCH: parse_search,
-           PARAM_FINDING: parse_finding}[name]
+           PARAM_FINDING: parse_finding, PARAM_VERSUS: parse_versus}[name]
     return lambda raw, ctx: one(raw, _survey_of(ctx))
 
 
@@ -162,7 +172,7 @@ def choice_from_params(params: Mapping[str, str | Sequence[str]], survey: Survey
         section=one(PARAM_SECTION, parse_section), by=one(PARAM_BY, parse_by),
         classes=many(PARAM_CLASS, parse_class), zones=many(PARAM_ZONE, parse_zone),
         kind=one(PARAM_KIND, parse_kind), search=one(PARAM_SEARCH, parse_search),
-        finding=one(PARAM_FINDING, parse_finding))
+        finding=one(PARAM_FINDING, parse_finding), versus=one(PARAM_VERSUS, parse_versus))
     return choice, notes
 
 
@@ -171,7 +181,7 @@ def choice_to_params(choice: RisposteChoice) -> dict[str, str | list[str]]:
     out: dict[str, str | list[str]] = {}
     for name, value in ((PARAM_SECTION, choice.section), (PARAM_BY, choice.by),
                         (PARAM_KIND, choice.kind), (PARAM_SEARCH, choice.search),
-                        (PARAM_FINDING, choice.finding)):
+                        (PARAM_FINDING, choice.finding), (PARAM_VERSUS, choice.versus)):
         if value:
             out[name] = value
     for name, values in ((PARAM_CLASS, choice.classes), (PARAM_ZONE, choice.zones)):

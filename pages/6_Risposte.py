@@ -17,6 +17,7 @@ from metrodigital.i18n import t
 from ui.auth import is_editor
 from ui.common import close_page, open_page, share_url
 from ui.risposte import (
+    changes_block,
     choice_controls,
     coverage_block,
     downloads,
@@ -56,6 +57,7 @@ findings_block(store, wave, views, choice, lang, editor)
 section_questions(crosstabs, survey, choice, lang)
 cover = coverage(store, wave)
 coverage_block(cover, survey, lang)
+changes_block(store, survey, wave, choice, lang, editor)
 final = drawn_choice(choice)  # with the search and the finding opened, as drawn
 own = own_params(final, sections[0] if sections else "")
 write_choice(final, sections[0] if sections else "")

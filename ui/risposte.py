@@ -40,6 +40,7 @@ from metrodigital.risposte import (
     PARAM_KIND,
     PARAM_SEARCH,
     PARAM_SECTION,
+    PARAM_VERSUS,
     PARAM_ZONE,
     RisposteChoice,
     choice_from_params,
@@ -118,6 +119,7 @@ def _seed_from_link(survey: Survey) -> None:
     st.session_state[PARAM_KIND] = choice.kind
     st.session_state[PARAM_SEARCH] = choice.search
     st.session_state[PARAM_FINDING] = choice.finding
+    st.session_state[PARAM_VERSUS] = choice.versus
     for finding in survey.findings:
         st.session_state[_OPEN_KEY + finding.key] = finding.key == choice.finding
 
@@ -196,7 +198,8 @@ def drawn_choice(choice: RisposteChoice) -> RisposteChoice:
     from dataclasses import replace
 
     return replace(choice, search=str(st.session_state.get(PARAM_SEARCH, "") or ""),
-                   finding=str(st.session_state.get(PARAM_FINDING, "") or ""))
+                   finding=str(st.session_state.get(PARAM_FINDING, "") or ""),
+                   versus=str(st.session_state.get(PARAM_VERSUS, "") or ""))
 
 
 def write_choice(choice: RisposteChoice, default_section: str) -> None:
@@ -208,6 +211,7 @@ def write_choice(choice: RisposteChoice, default_section: str) -> None:
     write_to_link(PARAM_KIND, [choice.kind], [""])
     write_to_link(PARAM_SEARCH, [choice.search], [""])
     write_to_link(PARAM_FINDING, [choice.finding], [""])
+    write_to_link(PARAM_VERSUS, [choice.versus], [""])
 
 
 def own_params(choice: RisposteChoice, default_section: str) -> dict[str, Any]:
@@ -704,3 +708,65 @@ def section_questions(crosstabs: list[CrossTab], survey: Survey, choice: Rispost
 
 def numeric(question: Question) -> bool:
     return question.type in NUMERIC_TYPES
+
+
+# -- across waves --------------------------------------------------------------------------
+
+
+def changes_block(store: Store, survey: Survey, wave: Wave, choice: RisposteChoice,
+                  lang: Lang, editor: bool) -> None:
+    """Another wave of the survey to compare with (``rvs``), and what moved since."""
+    from metrodigital.answers_sql import wave_changes
+
+    others = [w for w in waves_with_answers(store, survey.id) if w.slug != wave.slug]
+    st.subheader(t("risposte.changes", lang))
+    if not others:
+        st.caption(t("risposte.changes_none", lang))
+        st.session_state[PARAM_VERSUS] = ""
+        return
+    labels = {w.slug: plain(w.label(lang)) for w in others}
+    if st.session_state.get(PARAM_VERSUS) not in ["", *labels]:
+        st.session_state[PARAM_VERSUS] = ""
+    versus = st.selectbox(t("risposte.versus", lang), options=["", *labels],
+                          format_func=lambda v: labels.get(v, t("risposte.versus_none", lang)),
+                          key=keep_across_languages(PARAM_VERSUS),
+                          help=t("risposte.versus_help", lang))
+    if not versus:
+        return
+    before = next(w for w in others if w.slug == versus)
+    changes = wave_changes(store, before, wave, survey, include_personal=editor)
+    st.caption(t("risposte.changes_caption", lang, before=labels[versus],
+                 after=plain(wave.label(lang)), n=changes.entities))
+    if changes.entities == 0:
+        return
+    titles = {s.key: f"{s.number}. {clean(s.title_in(lang))}" for s in survey.sections}
+    st.dataframe(pd.DataFrame({
+        t("risposte.section", lang): [titles.get(k, k) for k in changes.sections["section"]],
+        t("risposte.col.both", lang): changes.sections["both"].astype(int),
+        t("risposte.col.changed", lang): changes.sections["changed"].astype(int),
+    }), hide_index=True, width="stretch")
+    section = survey.section(choice.section) if choice.section else survey.sections[0]
+    codes = {q.code: q for q in section.questions}
+    mine = changes.questions[changes.questions["question"].isin(list(codes))]
+    st.markdown(t("risposte.changes_section", lang, section=titles.get(section.key, "")))
+    st.dataframe(pd.DataFrame({
+        t("risposte.col.question", lang): [
+            clean(f"{codes[c].id} {codes[c].text_in(lang)}".strip(), max_len=None)
+            for c in mine["question"]],
+        t("risposte.col.both", lang): mine["both"].astype(int),
+        t("risposte.col.changed", lang): mine["changed"].astype(int),
+        t("risposte.col.share", lang): [_pct(v, lang) for v in mine["share"]],
+        t("risposte.col.mean_change", lang): [
+            "" if pd.isna(a) else f"{fmt_number(half_up(a, 2), lang, 2)} → "
+                                  f"{fmt_number(half_up(b, 2), lang, 2)}"
+            for a, b in zip(mine["mean_before"], mine["mean_after"], strict=True)],
+    }), hide_index=True, width="stretch")
+    moves = changes.moves[changes.moves["question"].isin(list(codes))]
+    with st.expander(t("risposte.moves", lang, n=len(moves)), icon=":material/swap_horiz:"):
+        st.dataframe(pd.DataFrame({
+            t("risposte.col.entity", lang): moves["ente"].astype(str),
+            t("risposte.col.question", lang): [codes[c].id or c for c in moves["question"]],
+            t("risposte.col.before", lang): moves["before"].fillna("").astype(str),
+            t("risposte.col.after", lang): moves["after"].fillna("").astype(str),
+            t("risposte.col.cell", lang): moves["cell_after"].fillna("—").astype(str),
+        }), hide_index=True, width="stretch")
