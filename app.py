@@ -48,7 +48,7 @@ def matrix(page: Frame) -> None:
     changes = changes_text(store, selection, lang)
     last_in = selection.table.loc[selection.table["selected"], "score"]
     spec, rows = contributions_chart(selection, lang)
-    table = prepare_table(selection, lang)
+    table = prepare_table(selection, lang, scheda=True)
 
     with tie_area:
         tie_box(selection, lang)

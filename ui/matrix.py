@@ -158,12 +158,13 @@ class PreparedTable:
 # (about 910 pixels of table; 1,060 at 1440); criteria are headed by a short name, the
 # full one in the header's help, and entities by their short name ("Mazzè").
 _WIDTHS = {"rank": 48, "change": 54, "entity": 150, "score": 86, "selected": 54, "tied": 46,
-           "criterion": 58}
+           "scheda": 54, "criterion": 58}
 
 
-def prepare_table(selection: Selection, lang: Lang) -> PreparedTable:
+def prepare_table(selection: Selection, lang: Lang, *, scheda: bool = False) -> PreparedTable:
     """The ranking as the page shows it, columns labelled in ``lang``; built straight
-    from the selection's arrays, before anything is drawn."""
+    from the selection's arrays, before anything is drawn. ``scheda``: a column of links
+    to each entity's Scheda ente, with the scenario (H-SCHEDA, ui/scheda.py)."""
     table = selection.table
     criteria = load_criteria(selection.scenario.survey)
     short = {c.key: short_label(c, lang, selection.scenario.survey) for c in criteria}
@@ -203,6 +204,12 @@ def prepare_table(selection: Selection, lang: Lang) -> PreparedTable:
     order = [t("table.rank", lang), t("table.change", lang), t("table.entity", lang),
              t("table.score", lang), t("table.selected", lang), t("table.tied_short", lang),
              *[short[c.key] for c in criteria]]
+    if scheda:
+        from ui.scheda import scheda_link_column
+
+        label, links, column = scheda_link_column(selection, lang)
+        columns[label], config[label] = links, column
+        order.insert(6, label)  # after the tie column, before the criteria
     data = pa.table({name: columns[name] for name in order})
     return PreparedTable(data, config, 35 * (len(table) + 1) + 3)
 
@@ -229,7 +236,8 @@ def download_table(table: PreparedTable, lang: Lang, wave: str) -> None:
     """The ranking as a CSV file for Excel (semicolons, decimal commas in Italian): the
     table's own download button is Streamlit's, in English, and is hidden."""
     def csv() -> bytes:
-        frame = table.data.to_pandas()
+        frame = table.data.to_pandas().drop(columns=[t("scheda.table_column", lang)],
+                                             errors="ignore")  # links: not for Excel
         separator = ";" if lang == "it" else ","
         return frame.to_csv(index=False, sep=separator).encode("utf-8-sig")
 

@@ -24,7 +24,7 @@ from metrodigital.profile import (
     wave_entities,
     waves_with_answers,
 )
-from metrodigital.ranking import evaluate
+from metrodigital.ranking import Selection, evaluate
 from metrodigital.roles import Actor, AuthConfig
 from metrodigital.scenario import Note, Scenario
 from metrodigital.store import Store, Wave
@@ -349,3 +349,37 @@ def _interview_form(store: Store, profile: EntityProfile, offers: OfferList | No
             st.success(t("interviews.saved", lang, version=version),
                        icon=":material/check_circle:")
             st.rerun()
+
+
+# -- the Matrix table's links to the Scheda ---------------------------------------------
+SCHEDA_PATH = "Scheda_ente"  # the page's address (pages/7_Scheda_ente.py)
+
+
+def scheda_url(query: dict[str, str | list[str]]) -> str:
+    """The Scheda ente's address with ``query``, on the server the page was opened from
+    (relative when unknown)."""
+    from urllib.parse import urlencode, urlsplit, urlunsplit
+
+    encoded = urlencode(query, doseq=True)
+    try:
+        here = urlsplit(st.context.url or "")
+    except Exception:  # no request (a script run without a browser)
+        here = urlsplit("")
+    if not here.netloc:
+        return f"{SCHEDA_PATH}?{encoded}"
+    base = here.path if here.path.endswith("/") else here.path.rsplit("/", 1)[0] + "/"
+    return urlunsplit(here._replace(path=base + SCHEDA_PATH, query=encoded, fragment=""))
+
+
+def scheda_link_column(selection: Selection, lang: Lang
+                       ) -> tuple[str, list[str], object]:
+    """The Matrix table's column of links: label, one URL per row (the scenario and the
+    entity), and its column setting (an icon; the link opens the Scheda)."""
+    from metrodigital.params import link_query
+
+    query = link_query(selection.scenario, lang)
+    links = [scheda_url({**query, PARAM_ENTE: str(e)}) for e in selection.table["entity_id"]]
+    label = t("scheda.table_column", lang)
+    column = st.column_config.LinkColumn(label, width=54, display_text=":material/badge:",
+                                         help=t("scheda.table_column_help", lang))
+    return label, links, column
