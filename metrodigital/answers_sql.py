@@ -335,9 +335,9 @@ def crosstab(store: Store, wave: Wave, question: Question, *, by: str = "",
         keyed = "SELECT grp, k FROM j WHERE k IS NOT NULL"
         present = "k IS NOT NULL"
     stats = ("avg(num) AS mean, median(num) AS median, min(num) AS min, max(num) AS max, "
-             "count(DISTINCT num) AS distinct" if numeric else
+             "count(DISTINCT num) AS distinct, quantile_cont(num, 0.95) AS p95" if numeric else
              "NULL::DOUBLE AS mean, NULL::DOUBLE AS median, NULL::DOUBLE AS min, "
-             "NULL::DOUBLE AS max, 0 AS distinct")
+             "NULL::DOUBLE AS max, 0 AS distinct, NULL::DOUBLE AS p95")
     base = (f"WITH r AS (SELECT entity_id, {grp} AS grp FROM resp WHERE {where}), "
             f"j AS (SELECT {grp} AS grp, entity_id, {select} FROM wa "
             f"WHERE question = $question AND {where} AND {answered})")
@@ -345,10 +345,8 @@ def crosstab(store: Store, wave: Wave, question: Question, *, by: str = "",
     if not by:
         rows = rows[rows["whole"]]
     groups = rows[~rows["is_count"]][["whole", "grp", "respondents", "n", "mean", "median",
-                                       "min", "max", "distinct"]].reset_index(drop=True)
-    if by == "sel":  # the selected first
-        groups = groups.sort_values(["whole", "grp"], ascending=[False, False],
-                                    kind="stable").reset_index(drop=True)
+                                       "min", "max", "distinct", "p95"]]
+    groups = _in_order(groups, by, wave).reset_index(drop=True)
     groups["small"] = groups["n"] < MIN_N
     counts = rows[rows["is_count"]].reset_index(drop=True)
     counts = counts.assign(share=[c / n if n else None for c, n in
@@ -368,6 +366,20 @@ def crosstab(store: Store, wave: Wave, question: Question, *, by: str = "",
         if not by:
             counts = counts[counts["whole"]].reset_index(drop=True)
     return CrossTab(question, by, counts, groups)
+
+
+def _in_order(groups: pd.DataFrame, by: str, wave: Wave) -> pd.DataFrame:
+    """"All" first, then the groups: population classes from the smallest, the selected
+    before the others, zones and kinds by name; unknown last."""
+    if by == "classe":
+        order = {k: i for i, k in enumerate(class_labels(load_survey(wave.survey_id), "it"))}
+    elif by == "sel":
+        order = {SELECTED: 0, NOT_SELECTED: 1}
+    else:
+        return groups
+    rank = [-1 if whole else order.get(g, len(order)) if isinstance(g, str) else len(order) + 1
+            for whole, g in zip(groups["whole"], groups["grp"], strict=True)]
+    return groups.assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
 
 
 def _crosstab_sql(base: str, present: str, stats: str, keyed: str) -> str:
@@ -397,38 +409,47 @@ def _like(text: str) -> str:
         .replace("_", "\\_")
 
 
-def number_bins(low: float, high: float) -> list[tuple[float, float]]:
+def number_bins(low: float, high: float, top: float | None = None
+                ) -> list[tuple[float, float]]:
     """Bars of a number's distribution: each whole value when they span at most
-    :data:`MAX_VALUES`, else about :data:`MAX_BINS` bins of a round width ``[low, high)``."""
+    :data:`MAX_VALUES`, else about :data:`MAX_BINS` bins of a round width ``[low, high)``.
+    When a few answers lie far above the rest (``high`` more than 3 × ``top``, the 95th
+    percentile: Milano among small Comuni), the bars cover up to ``top`` and one open
+    bar ``(x, inf)`` takes the rest."""
     if math.isnan(low) or math.isnan(high):
         return []
-    if high - low <= MAX_VALUES and float(low).is_integer() and float(high).is_integer():
-        return [(float(v), float(v)) for v in range(int(low), int(high) + 1)]
-    span = (high - low) / MAX_BINS
+    tail = top is not None and not math.isnan(top) and top > low and high > 3 * top
+    end = math.floor(top) if tail and top is not None else high
+    if end - low <= MAX_VALUES and float(low).is_integer() and float(end).is_integer():
+        edges = [(float(v), float(v)) for v in range(int(low), int(end) + 1)]
+        return [*edges, (float(end) + 1, math.inf)] if tail else edges
+    span = (end - low) / MAX_BINS
     magnitude = 10 ** math.floor(math.log10(span)) if span > 0 else 1
     width = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= span)
     start = math.floor(low / width) * width
     edges = []
-    while start <= high:
+    while start <= end:
         edges.append((start, start + width))
         start += width
-    return edges
+    return [*edges, (start, math.inf)] if tail else edges
 
 
 def _number_bins(store: Store, wave: Wave, base: str, params: dict[str, object],
                  groups: pd.DataFrame) -> pd.DataFrame:
     overall = groups[groups["whole"]].iloc[0]
     bins = number_bins(float(overall["min"]) if pd.notna(overall["min"]) else math.nan,
-                       float(overall["max"]) if pd.notna(overall["max"]) else math.nan)
+                       float(overall["max"]) if pd.notna(overall["max"]) else math.nan,
+                       float(overall["p95"]) if pd.notna(overall["p95"]) else None)
     if not bins:
         return pd.DataFrame(columns=["whole", "grp", "key", "count", "n", "share", "low",
                                      "high"])
-    whole_values = all(lo == hi for lo, hi in bins)
+    whole_values = all(lo == hi for lo, hi in bins if hi != math.inf)
     cases = " ".join(
+        f"WHEN num >= {lo!r} THEN {i}" if hi == math.inf else
         f"WHEN num = {lo!r} THEN {i}" if whole_values else
         f"WHEN num >= {lo!r} AND num < {hi!r} THEN {i}" for i, (lo, hi) in enumerate(bins))
     table = pd.DataFrame({"bin": range(len(bins)), "low": [b[0] for b in bins],
-                          "high": [b[1] for b in bins]})
+                          "high": [b[1] if b[1] != math.inf else None for b in bins]})
     cur_params = dict(params)
     counts = _query_with(store, wave, f"""{base},
         n AS (SELECT grouping(grp) = 1 AS whole, grp, count(num) AS n
@@ -452,6 +473,8 @@ def _bin_label(low: float, high: float, whole_values: bool) -> str:
     def show(value: float) -> str:
         return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
+    if high is None or pd.isna(high) or high == math.inf:
+        return f"≥ {show(low)}"
     return show(low) if whole_values else f"{show(low)}–<{show(high)}"
 
 

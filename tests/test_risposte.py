@@ -177,6 +177,13 @@ def test_a_number_crosstab_bins_every_answer(fresh: Store) -> None:
     assert ct.counts["key"].tolist()[0] == "1"  # 1 to 20 suppliers: each value a bar
     assert number_bins(0, 250) == [(float(lo), float(lo + 25)) for lo in range(0, 250, 25)] \
         + [(250.0, 275.0)]
+    # one answer far above the rest (Milano's IT staff): bars up to the 95th percentile,
+    # then one open bar
+    assert number_bins(0, 180, 10.4) == [(float(v), float(v)) for v in range(11)] + [
+        (11.0, float("inf"))]
+    staff = crosstab(fresh, wave, load_survey(MILAN).question("addetti_it"))
+    assert staff.counts["count"].sum() == 59 and staff.counts["key"].iloc[0] == "0"
+    assert int(staff.counts.set_index("key")["count"]["0"]) == 21
 
 
 def test_filters_narrow_the_respondents(fresh: Store) -> None:

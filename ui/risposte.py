@@ -476,17 +476,6 @@ def chart_spec(ct: CrossTab, names: GroupNames, lang: Lang) -> tuple[dict[str, A
     opacity = alt.condition("datum.piccolo", alt.value(0.35), alt.value(1.0))
     if question.type == QuestionType.RATING:
         chart = _rating_chart(ct, data, lang, tooltip, opacity, title)
-    elif question.type == QuestionType.NUMBER:
-        x = alt.X("risposta:N", title=question.unit or t("risposte.col.value", lang),
-                  sort=alt.EncodingSortField("ordine", op="min"))
-        y = alt.Y("conteggio:Q", title=t("risposte.col.count", lang))
-        enc: dict[str, Any] = {"x": x, "y": y, "tooltip": tooltip, "opacity": opacity}
-        if ct.by:
-            enc["color"] = alt.Color("gruppo:N", title=None, legend=alt.Legend(orient="bottom"),
-                                     sort=_group_sort(data),
-                                     scale=alt.Scale(range=list(GROUP_COLOURS)))
-            enc["xOffset"] = alt.XOffset("gruppo:N", sort=_group_sort(data))
-        chart = alt.Chart(data).mark_bar().encode(**enc).properties(title=title, height=220)
     else:
         y = alt.Y("risposta:N", title=None, sort=alt.EncodingSortField("ordine", op="min"),
                   axis=alt.Axis(labelLimit=alt.ExprRef(

@@ -29,7 +29,9 @@ def test_a_link_opens_a_findings_drill_down(page: Page, app_url: str) -> None:
     details = finding.locator("details")
     expect(details).to_have_attribute("open", "")
     expect(finding).to_contain_text("36 entities answered the question")
-    grid = finding.get_by_test_id("stDataFrame")
+    grids = finding.get_by_test_id("stDataFrame")
+    expect(grids).to_have_count(2)  # the finding by population class, then its entities
+    grid = grids.last
     expect(grid).to_be_visible()
     for heading in ("Entity", "Answer", "Meets", "File", "Cell"):
         expect(grid.locator("[role='columnheader']", has_text=heading).first).to_be_attached()
