@@ -29,6 +29,7 @@ Deterministic: the same inputs give the same cells.
 from __future__ import annotations
 
 import io
+import os
 import random
 import sys
 import tomllib
@@ -36,6 +37,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+# the XML library metrodigital/__init__.py gives openpyxl, set before openpyxl is imported:
+# the shipped file is rebuilt byte for byte whatever else is installed
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill

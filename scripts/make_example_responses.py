@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import re
 import sys
@@ -26,6 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import product
 from pathlib import Path
+
+# the XML library metrodigital/__init__.py gives openpyxl, set before openpyxl is imported:
+# the shipped file is rebuilt byte for byte whatever else is installed
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
