@@ -79,4 +79,4 @@ def test_a_page_under_a_rebound_host_name_is_a_viewer(hostile_server: tuple[str,
     # the same server under its own name: the local user is an editor
     page.goto(f"{app_url}/Carica")
     wait_for_app_run(page)
-    page.get_by_test_id("stFileUploader").wait_for()
+    page.get_by_test_id("stFileUploader").first.wait_for()
