@@ -10,6 +10,7 @@ Every text comes from the message catalogue, in Italian or English.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from metrodigital.i18n import fmt_number, fmt_percent, t
 from metrodigital.offers import OfferList, offers_for, trigger_text
+from metrodigital.pnrr import measures
 from metrodigital.profile import EntityProfile
 
 # Answers that the interviewer should check with the entity: its PNRR answers, and any
@@ -127,6 +129,22 @@ def _to_verify(profile: EntityProfile, lang: str) -> list[tuple[str, str]]:
     return out
 
 
+def _pnrr_differences(profile: EntityProfile, lang: str) -> list[tuple[str, str]]:
+    """The PNRR record's differences from the declaration (the survey's PNRR question)."""
+    if profile.pnrr.empty:
+        return []
+    question = profile.survey.question(measures().question)
+    out = []
+    for row in profile.pnrr.to_dict("records"):
+        if not row["flag"]:
+            continue
+        label = str(row["measure"])
+        with contextlib.suppress(KeyError):
+            label = question.option(str(row["option"])).label_in(lang)
+        out.append((t("pnrr.verify", lang, measure=label), t(f"pnrr.flag.{row['flag']}", lang)))
+    return out
+
+
 def _table(doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
@@ -180,12 +198,15 @@ def _entity_part(doc: DocumentType, profile: EntityProfile, lang: str, link: str
     if not profile.has_answers:
         doc.add_paragraph(t("scheda.answers.none", lang, wave=wave.label(lang)))
     else:
-        verify = _to_verify(profile, lang)
+        verify = _to_verify(profile, lang) + _pnrr_differences(profile, lang)
         if verify:
             _table(doc, [t("scheda.col.question", lang), t("scheda.col.answer", lang)], verify)
         else:
             doc.add_paragraph(t("brief.verify_none", lang))
-        doc.add_paragraph(t("brief.pnrr_not_compared", lang))
+        if profile.pnrr.empty:
+            doc.add_paragraph(t("brief.pnrr_not_compared", lang))
+        else:
+            doc.add_paragraph(t("pnrr.attribution", lang))
 
     doc.add_heading(t("scheda.offers.title", lang), level=2)
     if offers is None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from metrodigital import pnrr as pnrr_record
 from metrodigital.analysis import RobustnessReport, tipping_sentence
 from metrodigital.explain import tie_sentence
 from metrodigital.i18n import fmt_number, fmt_percent, t
@@ -160,6 +161,8 @@ class EntityProfile:
     fits: tuple[Fit, ...] = ()
     has_answers: bool = False
     has_offers: bool = False
+    # the PNRR record beside the declaration (metrodigital.pnrr.compare); empty: no record
+    pnrr: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def strengths(self) -> list[SectionRow]:
@@ -414,7 +417,15 @@ def build_profile(store: Store, scenario: Scenario, entity: EntityRef, lang: str
     if has_answers and offers is not None:
         record = answers[answers["entity_id"] == entity.entity_id].iloc[0].to_dict()
         found_fits = tuple(fits(offers, record))
+    pnrr = pd.DataFrame()
+    if pnrr_record.applies_to(survey.id) and entity.istat_code:
+        declared = None
+        if has_answers:
+            record = answers[answers["entity_id"] == entity.entity_id].iloc[0]
+            declared = record.get(pnrr_record.measures().question)
+        pnrr = pnrr_record.compare(entity.istat_code, declared)
     return EntityProfile(
+        pnrr=pnrr,
         entity=entity, wave=wave, survey=survey, n_respondents=len(entities),
         population_class=_class_label(survey, class_number, lang), n_class=n_class,
         standing=standing, sections=sections,

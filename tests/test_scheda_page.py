@@ -106,6 +106,10 @@ def test_answers_offers_and_english() -> None:
                for c in captions)
     answers = next(d.value for d in app.dataframe if "Question" in d.value.columns)
     assert "same answer" in " ".join(answers["All respondents"])
+    # the public PNRR record beside the declaration, with its attribution
+    record = next(d.value for d in app.dataframe if "Call (question 5.1)" in d.value.columns)
+    assert "declared but not funded on 26/11/2022" in list(record["Difference"])
+    assert any("Dipartimento per la trasformazione digitale" in c for c in captions)
 
 
 def test_a_survey_without_matrix_shows_answers_and_peers_only() -> None:

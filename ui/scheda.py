@@ -383,3 +383,51 @@ def scheda_link_column(selection: Selection, lang: Lang
     column = st.column_config.LinkColumn(label, width=54, display_text=":material/badge:",
                                          help=t("scheda.table_column_help", lang))
     return label, links, column
+
+
+# -- PNRR record ------------------------------------------------------------------------
+def pnrr_frame(profile: EntityProfile, lang: Lang) -> pd.DataFrame:
+    """The comparison as the page and the brief show it."""
+    from metrodigital.pnrr import measures
+
+    question = profile.survey.question(measures().question)
+    yes, no = t("piano.yes", lang), t("piano.no", lang)
+
+    def label(option: str) -> str:
+        try:
+            return question.option(option).label_in(lang)
+        except KeyError:
+            return option
+
+    frame = profile.pnrr
+    return pd.DataFrame({
+        t("pnrr.col.measure", lang): frame["option"].map(label),
+        t("pnrr.col.declared", lang): frame["declared"].map(
+            lambda v: "—" if v is None else yes if v else no),
+        t("pnrr.col.funded_survey", lang): frame["funded_survey"].map({True: yes, False: no}),
+        t("pnrr.col.funded_latest", lang): frame["funded_latest"].map({True: yes, False: no}),
+        t("pnrr.col.flag", lang): frame["flag"].map(
+            lambda f: t(f"pnrr.flag.{f}", lang) if f else ""),
+    })
+
+
+def pnrr(profile: EntityProfile, lang: Lang) -> None:
+    if profile.pnrr.empty:
+        return
+    from metrodigital.pnrr import applications
+
+    st.markdown(f"#### {t('pnrr.title', lang)}")
+    if profile.pnrr["declared"].isna().all():
+        st.caption(t("pnrr.no_declaration", lang))
+    st.dataframe(pnrr_frame(profile, lang), hide_index=True, width="stretch")
+    found = applications(profile.entity.istat_code)
+    with st.expander(t("pnrr.applications", lang, n=len(found))):
+        st.dataframe(pd.DataFrame({
+            t("pnrr.col.record", lang): found["record"].map(
+                lambda r: t(f"pnrr.record.{r}", lang)),
+            t("interviews.col.entity", lang): found["comune"],
+            t("pnrr.col.call", lang): found["avviso"],
+            t("pnrr.col.amount", lang): found["importo_finanziamento"],
+            t("pnrr.col.status", lang): found["stato_candidatura"],
+        }), hide_index=True, width="stretch")
+    st.caption(t("pnrr.attribution", lang))
