@@ -134,7 +134,7 @@ def test_an_example_can_be_deleted_and_stays_deleted(editor_db: Path) -> None:
 def test_in_english_the_waves_table_keeps_survey_and_date_apart(editor_db: Path) -> None:
     app = open_upload(lang="en")
     table = app.dataframe[0].value
-    assert {"Wave", "Survey name", "Survey"} <= set(table.columns)
+    assert {"Wave", "Survey", "Survey date"} <= set(table.columns)
     row = table.set_index("Wave").loc["PON Metro Milano 2017 (synthetic example data)"]
-    assert row["Survey name"] == load_survey(MILAN).name_in("en")
-    assert row["Survey"] == "2017-11-30"
+    assert row["Survey"] == load_survey(MILAN).name_in("en")
+    assert row["Survey date"] == "2017-11-30"
