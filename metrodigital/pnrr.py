@@ -85,3 +85,32 @@ def compare(istat_code: str | None, declared: object) -> pd.DataFrame:
         out.append({"measure": measure, "option": option, "declared": said if known else None,
                     "funded_survey": then, "funded_latest": now, "flag": flag})
     return pd.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """How many declarations of a wave the public record confirms (for the Risposte page):
+    ``declared`` (entity × measure said joined), ``confirmed`` (also funded on 26/11/2022),
+    ``funded_not_declared``, ``entities`` compared (those with an ISTAT code and an answer)."""
+
+    declared: int
+    confirmed: int
+    funded_not_declared: int
+    entities: int
+
+
+def confirmation(answers: pd.DataFrame) -> Confirmation:
+    """Over a wave's answers (:func:`metrodigital.surveys.answers.wide_answers`)."""
+    question = measures().question
+    declared = confirmed = surprise = entities = 0
+    if question not in answers.columns:
+        return Confirmation(0, 0, 0, 0)
+    for code, answer in zip(answers["istat_code"], answers[question], strict=True):
+        if not code or not isinstance(answer, list | tuple):
+            continue
+        entities += 1
+        table = compare(str(code), answer)
+        declared += int(table["declared"].sum())
+        confirmed += int((table["declared"] & table["funded_survey"]).sum())
+        surprise += int((table["flag"] == "funded_not_declared").sum())
+    return Confirmation(declared, confirmed, surprise, entities)

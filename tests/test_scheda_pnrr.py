@@ -72,3 +72,18 @@ def test_the_scheda_and_the_brief_show_the_differences_with_attribution(
         assert f"pnrr.flag.{row['flag']}" not in cells
         assert any(c.startswith("PNRR, avviso «") for c in cells)
     assert "Dipartimento per la trasformazione digitale" in text
+
+
+def test_the_waves_declarations_confirmed_by_the_record(tmp_path: Path) -> None:
+    from metrodigital.surveys.answers import wide_answers
+
+    with Store(tmp_path / "c.duckdb") as store:
+        answers = wide_answers(store, "metrodigital-2023-risposte")
+    result = pnrr.confirmation(answers)
+    declared = confirmed = 0
+    for code, said in zip(answers["istat_code"], answers["q51"], strict=True):
+        table = pnrr.compare(code, said)
+        declared += int(table["declared"].sum())
+        confirmed += int((table["declared"] & table["funded_survey"]).sum())
+    assert (result.declared, result.confirmed) == (declared, confirmed)
+    assert result.entities == 36 and 0 < result.confirmed <= result.declared
