@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -79,6 +80,22 @@ def section_chart_png(profile: EntityProfile, lang: str) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+# characters XML 1.0 cannot hold (a name from a file may carry them): dropped
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def _heading(doc: DocumentType, text: str, level: int) -> None:
+    doc.add_heading(_xml(text), level=level)
+
+
+def _para(doc: DocumentType, text: str, style: str | None = None) -> None:
+    doc.add_paragraph(_xml(text), style=style)
 
 
 def _number(value: float, lang: str) -> str:
@@ -149,35 +166,35 @@ def _table(doc: DocumentType, header: Sequence[str], rows: Sequence[Sequence[str
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
+        cell.text = _xml(text)
         for run in cell.paragraphs[0].runs:
             run.bold = True
     for row in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
-            cell.text = text
+            cell.text = _xml(text)
 
 
 def _entity_part(doc: DocumentType, profile: EntityProfile, lang: str, link: str,
                  offers: OfferList | None) -> None:
-    doc.add_heading(t("brief.entity_title", lang, ente=profile.entity.name), level=1)
+    _heading(doc, t("brief.entity_title", lang, ente=profile.entity.name), level=1)
     wave = profile.wave
-    doc.add_paragraph(t("brief.scenario", lang, wave=wave.label(lang),
+    _para(doc, t("brief.scenario", lang, wave=wave.label(lang),
                         survey=profile.survey.name_in(lang)))
-    doc.add_paragraph(t("brief.link", lang, link=link))
-    doc.add_paragraph(t("brief.hash", lang, file=wave.source_file, sha=wave.sha256))
+    _para(doc, t("brief.link", lang, link=link))
+    _para(doc, t("brief.hash", lang, file=wave.source_file, sha=wave.sha256))
     if profile.population_class:
-        doc.add_paragraph(t("scheda.class_caption", lang, label=profile.population_class,
+        _para(doc, t("scheda.class_caption", lang, label=profile.population_class,
                             n=profile.n_class))
 
-    doc.add_heading(t("brief.why_title", lang), level=2)
+    _heading(doc, t("brief.why_title", lang), level=2)
     for line in _why(profile, lang):
-        doc.add_paragraph(line, style="List Bullet")
+        _para(doc, line, style="List Bullet")
 
     if profile.sections:
-        doc.add_heading(t("scheda.sections.title", lang), level=2)
+        _heading(doc, t("scheda.sections.title", lang), level=2)
         doc.add_picture(io.BytesIO(section_chart_png(profile, lang)), width=Cm(16))
-        doc.add_paragraph(t("brief.chart_caption", lang))
+        _para(doc, t("brief.chart_caption", lang))
         _table(doc, [t("scheda.col.section", lang), t("scheda.col.points", lang),
                      t("scheda.col.max", lang), t("scheda.col.class_median", lang),
                      t("scheda.col.all_median", lang), t("scheda.col.verdict", lang)],
@@ -186,54 +203,54 @@ def _entity_part(doc: DocumentType, profile: EntityProfile, lang: str, link: str
                  _number(s.all_median, lang),
                  t(f"scheda.verdict.{s.verdict}", lang) if s.verdict else ""]
                 for s in profile.sections])
-        doc.add_heading(t("brief.strengths_title", lang), level=2)
+        _heading(doc, t("brief.strengths_title", lang), level=2)
         none = t("scheda.none", lang)
-        doc.add_paragraph(f"{t('scheda.strengths', lang)}: "
+        _para(doc, f"{t('scheda.strengths', lang)}: "
                           + (", ".join(s.label for s in profile.strengths) or none))
-        doc.add_paragraph(f"{t('scheda.weaknesses', lang)}: "
+        _para(doc, f"{t('scheda.weaknesses', lang)}: "
                           + (", ".join(s.label for s in profile.weaknesses) or none))
-        doc.add_paragraph(t("scheda.rule", lang).replace("**", ""))
+        _para(doc, t("scheda.rule", lang).replace("**", ""))
 
-    doc.add_heading(t("brief.verify_title", lang), level=2)
+    _heading(doc, t("brief.verify_title", lang), level=2)
     if not profile.has_answers:
-        doc.add_paragraph(t("scheda.answers.none", lang, wave=wave.label(lang)))
+        _para(doc, t("scheda.answers.none", lang, wave=wave.label(lang)))
     else:
         verify = _to_verify(profile, lang) + _pnrr_differences(profile, lang)
         if verify:
             _table(doc, [t("scheda.col.question", lang), t("scheda.col.answer", lang)], verify)
         else:
-            doc.add_paragraph(t("brief.verify_none", lang))
+            _para(doc, t("brief.verify_none", lang))
         if profile.pnrr.empty:
-            doc.add_paragraph(t("brief.pnrr_not_compared", lang))
+            _para(doc, t("brief.pnrr_not_compared", lang))
         else:
-            doc.add_paragraph(t("pnrr.attribution", lang))
+            _para(doc, t("pnrr.attribution", lang))
 
-    doc.add_heading(t("scheda.offers.title", lang), level=2)
+    _heading(doc, t("scheda.offers.title", lang), level=2)
     if offers is None:
-        doc.add_paragraph(t("scheda.offers.no_list", lang, survey=profile.survey.name_in(lang)))
+        _para(doc, t("scheda.offers.no_list", lang, survey=profile.survey.name_in(lang)))
     elif not profile.has_answers:
-        doc.add_paragraph(t("brief.offers_need_answers", lang))
+        _para(doc, t("brief.offers_need_answers", lang))
     elif not profile.fits:
-        doc.add_paragraph(t("scheda.offers.none", lang))
+        _para(doc, t("scheda.offers.none", lang))
     for fit in profile.fits:
         paragraph = doc.add_paragraph(style="List Bullet")
-        paragraph.add_run(fit.offer.name_in(lang)).bold = True
-        paragraph.add_run(" — " + t("scheda.offers.because", lang) + " " + "; ".join(
-            trigger_text(profile.survey, tr, lang) for tr in fit.triggers))
+        paragraph.add_run(_xml(fit.offer.name_in(lang))).bold = True
+        paragraph.add_run(_xml(" — " + t("scheda.offers.because", lang) + " " + "; ".join(
+            trigger_text(profile.survey, tr, lang) for tr in fit.triggers)))
 
-    doc.add_heading(t("brief.questions_title", lang), level=2)
+    _heading(doc, t("brief.questions_title", lang), level=2)
     asked = False
     for section in profile.weaknesses:
         for question in (offers.questions_for(section.key) if offers else []):
-            doc.add_paragraph(f"{section.label}: {question.text_in(lang)}",
+            _para(doc, f"{section.label}: {question.text_in(lang)}",
                               style="List Number")
             asked = True
     if not asked:
-        doc.add_paragraph(t("brief.questions_none", lang))
+        _para(doc, t("brief.questions_none", lang))
 
-    doc.add_heading(t("brief.notes_title", lang), level=2)
+    _heading(doc, t("brief.notes_title", lang), level=2)
     for _ in range(8):
-        doc.add_paragraph("_" * 80)
+        _para(doc, "_" * 80)
 
 
 def build_brief(profiles: Sequence[EntityProfile], lang: str, link: str,
@@ -245,10 +262,10 @@ def build_brief(profiles: Sequence[EntityProfile], lang: str, link: str,
     when = (today or date.today()).strftime("%d/%m/%Y")
     title = t("brief.title_one", lang, ente=profiles[0].entity.name) if len(profiles) == 1 \
         else t("brief.title_all", lang, n=len(profiles))
-    doc.core_properties.title = title
+    doc.core_properties.title = _xml(title)
     doc.core_properties.language = lang
-    doc.add_heading(title, level=0)
-    doc.add_paragraph(t("brief.generated", lang, date=when))
+    _heading(doc, title, level=0)
+    _para(doc, t("brief.generated", lang, date=when))
     for i, profile in enumerate(profiles):
         if i:
             doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)

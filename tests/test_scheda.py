@@ -328,3 +328,15 @@ def test_the_brief_of_all_selected_in_english(fresh: Store) -> None:
 def test_the_chart_is_a_png(fresh: Store) -> None:
     profile = build_profile(fresh, scenario(fresh), entity(fresh, SEED, "001194"), "it")
     assert section_chart_png(profile, "it").startswith(b"\x89PNG")
+
+
+def test_a_name_with_control_characters_still_makes_a_brief(fresh: Store) -> None:
+    from dataclasses import replace
+
+    found = entity(fresh, SEED, "001194")
+    hostile = replace(found, name="Comune di\x0b <b>Pios\x01sasco</b> & **x**")
+    profile = build_profile(fresh, scenario(fresh), hostile, "it")
+    text, document = _text(build_brief([profile], "it", "http://x/"))
+    assert document.core_properties.title == \
+        "Brief d'intervista — Comune di <b>Piossasco</b> & **x**"
+    assert "Comune di <b>Piossasco</b> & **x**" in text
