@@ -191,7 +191,7 @@ def test_a_viewer_never_sees_personal_data(viewer: None) -> None:
 def test_an_editor_sees_the_compilers_in_the_drill_down(editor: None) -> None:
     app = open_page(survey=MILAN, rf="senza_addetti_it")
     entities = next(f for f in frames(app) if "Ente" in f.columns)
-    assert entities["compilatore_email"].str.endswith("@example.invalid").all()
+    assert entities["E-mail di chi compila"].str.endswith("@example.invalid").all()
     assert "Dati personali" in every_text(app) or "dati personali" in every_text(app)
     # and never in the link
     assert all("@" not in v for key in app.query_params for v in link(app, key))

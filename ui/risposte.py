@@ -337,8 +337,12 @@ def _finding_detail(store: Store, wave: Wave, view: FindingView, choice: Rispost
     entities = finding_entities(store, wave, finding, filters=choice.filters,
                                 include_personal=editor)
     st.markdown(t("risposte.entities", lang, n=len(entities)))
+    from metrodigital.surveys.registry import load_survey
+
+    personal = {q.code: clean(q.text_in(lang)) for q in load_survey(wave.survey_id).questions
+                if q.personal}
     st.dataframe(entities_frame(entities, question, finding.condition is not None or
-                                finding.kind.value in ("share", "count"), lang),
+                                finding.kind.value in ("share", "count"), lang, personal),
                  hide_index=True, width="stretch")
     if editor and any(c.startswith("personal_") for c in entities.columns):
         st.caption(t("risposte.personal_editor", lang))
@@ -373,7 +377,7 @@ def _groups_frame(view: FindingView, lang: Lang) -> pd.DataFrame:
 
 
 def entities_frame(entities: pd.DataFrame, question: Question, with_meets: bool,
-                   lang: Lang) -> pd.DataFrame:
+                   lang: Lang, personal_names: dict[str, str] | None = None) -> pd.DataFrame:
     """The entities behind a finding as the page shows them (cells are text: safe)."""
     out = pd.DataFrame({
         t("risposte.col.entity", lang): entities["ente"].astype(str),
@@ -387,8 +391,10 @@ def entities_frame(entities: pd.DataFrame, question: Question, with_meets: bool,
                                               entities["meets"]]
     out[t("risposte.col.file", lang)] = entities["source_file"].fillna("—").astype(str)
     out[t("risposte.col.cell", lang)] = entities["source_cell"].fillna("—").astype(str)
+    names = dict(personal_names or {})
     for column in [c for c in entities.columns if c.startswith("personal_")]:
-        out[column.removeprefix("personal_")] = entities[column].fillna("").astype(str)
+        code = column.removeprefix("personal_")
+        out[names.get(code, code)] = entities[column].fillna("").astype(str)
     return out
 
 
