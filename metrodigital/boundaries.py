@@ -254,8 +254,13 @@ def wave_geography(store: Store, generation: int, territory_id: str,
     placement = place_entities(codes, {e: every.get(e, ()) for e in entity_ids})
     names = tuple(str(comuni.at[c, "comune"]) if c in comuni.index else boundaries.names[c]
                   for c in codes)
-    zone_column = comuni["zona_omogenea_nome"].fillna("").astype(str)
-    zone_names = tuple(zone_column.get(c, "") for c in codes)
+    # the zones in force: an editor's load (metrodigital.zones), else the shipped ones
+    from metrodigital.zones import effective_zones
+
+    zone_of = effective_zones(store, territory_id)
+    named = load_territory(territory_id).zones
+    zone_names = tuple(named.get(zone_of[c], "") if zone_of.get(c) is not None else ""
+                       for c in codes)
     zones: dict[str, list[str]] = {}
     for code, zone in zip(codes, zone_names, strict=True):
         if zone:

@@ -56,6 +56,7 @@ from metrodigital.surveys.registry import DEFAULT_SURVEY, survey_ids
 _QUOTE_MAX = 40
 
 # -- names (stable: links in circulation use them) -----------------------------------
+PARAM_RISPOSTE_MAP = "rmap"  # Risposte page: what colours its map
 PARAM_SURVEY = "survey"
 PARAM_ENTE = "ente"  # the Scheda ente page's entity (metrodigital.profile)
 PARAM_WAVE = "wave"
@@ -180,6 +181,13 @@ def _parse_survey(raw: str, ctx: Context) -> str | None:
     return raw if raw in survey_ids() else None
 
 
+def _parse_risposte_map(raw: str, ctx: Context) -> str | None:
+    from metrodigital.answers_map import map_options  # the map's own module imports this one
+    from metrodigital.surveys.registry import load_survey
+
+    return raw if raw in map_options(load_survey(ctx.survey)) else None
+
+
 def _parse_weight(raw: str, ctx: Context) -> int | None:
     return parse_whole_number(raw, WEIGHT_MIN, WEIGHT_MAX)
 
@@ -229,6 +237,8 @@ PARAMS: tuple[Param, ...] = (
             repeated=name in (RISPOSTE_CLASS, RISPOSTE_ZONE), note="risposte.link.bad_value",
             cli="--by" if name == RISPOSTE_BY else "", scope="page")
       for name in RISPOSTE_PARAMS),
+    Param(PARAM_RISPOSTE_MAP, "", "risposte.map.help_param", _parse_risposte_map, _str,
+          scope="page"),
     # the Scheda ente page's own (read by ui/scheda.py; metrodigital.profile.resolve_entity)
     Param(PARAM_ENTE, "", "scheda.help.ente", scope="page"),
 )

@@ -5,6 +5,7 @@ behind them; respondents against the territory. Every figure is a DuckDB query
 
 import streamlit as st
 
+from metrodigital.answers_map import COVERAGE
 from metrodigital.answers_sql import (
     coverage,
     findings_view,
@@ -14,6 +15,7 @@ from metrodigital.answers_sql import (
     visible_sections,
 )
 from metrodigital.i18n import t
+from metrodigital.params import PARAM_RISPOSTE_MAP
 from ui.auth import is_editor
 from ui.common import close_page, open_page, share_url
 from ui.risposte import (
@@ -31,6 +33,7 @@ from ui.risposte import (
     wave_caption,
     write_choice,
 )
+from ui.risposte_map import answers_map
 
 page = open_page("risposte.title", matrix=False, matrix_controls=False)
 lang, store, survey, wave = page.lang, page.store, page.survey, page.wave
@@ -57,9 +60,12 @@ findings_block(store, wave, views, choice, lang, editor)
 section_questions(crosstabs, survey, choice, lang)
 cover = coverage(store, wave)
 coverage_block(cover, survey, lang)
+coloured_by = answers_map(store, wave, survey, choice.filters, lang)
 changes_block(store, survey, wave, choice, lang, editor)
 final = drawn_choice(choice)  # with the search and the finding opened, as drawn
 own = own_params(final, sections[0] if sections else "")
+if coloured_by != COVERAGE:
+    own[PARAM_RISPOSTE_MAP] = coloured_by
 write_choice(final, sections[0] if sections else "")
 downloads(survey, wave, crosstabs, views, cover, final,
           share_url(page.scenario, lang, own), lang)

@@ -200,3 +200,16 @@ def test_the_zones_command_loads_lists_and_goes_back(
     assert "There is no zones load number 7" in err and "Traceback" not in err
     assert main(["zones", "--use", "shipped", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["active_load"] is None
+
+
+def test_the_map_outlines_the_zones_in_force(store: Store) -> None:
+    from metrodigital.boundaries import wave_geography
+
+    ids = tuple(sorted(store.points(store.waves()[0].slug)["entity_id"]))
+    before = wave_geography(store, store.generation, "torino", ids)
+    zone = max(TORINO.zones)
+    outside = next(c for c, z in effective_zones(store, "torino").items() if z is None)
+    store.load_zones("torino", {outside: zone}, file_name="z.csv", sha256="d" * 64, by="x")
+    after = wave_geography(store, store.generation, "torino", ids)
+    name = TORINO.zones[zone]
+    assert outside in after.zones[name] and outside not in before.zones.get(name, ())
