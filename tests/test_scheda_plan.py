@@ -124,3 +124,22 @@ def test_the_page_shows_the_plan_and_says_when_a_wave_has_no_answers(page_db: Pa
     milan.run()
     assert not milan.exception
     assert any("non ha un elenco di offerte" in str(i.body) for i in milan.info)
+
+
+def test_the_interview_export_keeps_every_version_and_hides_who_from_viewers(
+        db: Path) -> None:
+    names = {"pinerolo": "Comune di Pinerolo", "rivalba": "=Rivalba"}
+    with Store(db) as store:
+        for editor in (True, False):
+            book = openpyxl.load_workbook(io.BytesIO(interviews.export_xlsx(
+                store, SURVEY, names, offers_for(SURVEY), "it", include_who=editor)))
+            current = list(book["Interviste in vigore"].iter_rows(values_only=True))
+            history = list(book["Storico delle versioni"].iter_rows(values_only=True))
+            assert [r[:2] for r in current[1:]] == [("Comune di Pinerolo", 2), ("=Rivalba", 2)]
+            assert [r[:2] for r in history[1:]] == [
+                ("Comune di Pinerolo", 2), ("Comune di Pinerolo", 1), ("=Rivalba", 2),
+                ("=Rivalba", 1)]
+            assert ("Salvata da" in current[0]) is editor
+            assert current[1][5] == "Backup (concordata); Open Data (completata)"
+            cell = book["Interviste in vigore"]["A3"]
+            assert cell.data_type == "s" and cell.quotePrefix  # text, never a formula
