@@ -64,6 +64,8 @@ def test_clicking_an_entity_in_the_matrix_opens_its_scheda_and_its_brief(
     linked = parse_qs(urlsplit(link.removeprefix("Scenario (link): ")).query)
     assert linked["ser"] == ["3"] and linked["ente"] == ["001194"]
     assert len(document.inline_shapes) == 1  # the section chart
+    wait_for_app_run(scheda)  # the download button's click reruns the page: drawn anew
+    expect(main.get_by_text("Punti per sezione", exact=True)).to_be_visible()
     scheda.get_by_text("Punti per sezione", exact=True).scroll_into_view_if_needed()
     screenshot(scheda, "scheda_desktop_sections")
 
