@@ -317,3 +317,38 @@ def test_matrix_page_draws_the_map_of_the_seed_wave() -> None:
     spec = json.loads(next(c for c in app.get("vega_lite_chart")
                        if '"geoshape"' in c.proto.spec).proto.spec)
     assert spec["layer"][1]["encoding"]["color"]["field"] == "punteggio"
+
+
+def test_a_click_on_a_comune_opens_the_scheda_of_who_answered_for_it(store: Store) -> None:
+    """A Comune that answered itself links to its own Scheda; a member of an Unione that
+    answered, to the Unione's (by its members' codes, as the Scheda reads an Unione)."""
+    from ui.map import ENTITY_PAGE, _entity_link
+
+    assert ENTITY_PAGE == "Scheda_ente"  # pages/7_Scheda_ente.py exists
+    selection, geo = seed_geography(store)
+    link = _entity_link(store, geo, entity_links({"ser": "3"}, page=ENTITY_PAGE))
+    assert link is not None
+    frame = by_comune(map_rows(geo, selection, "it", link))
+    assert frame.loc["Moncalieri", "link"] == "Scheda_ente?ser=3&ente=001156"
+    unione = frame[frame["ente"].str.startswith("Unione dei Comuni Nord Est")]
+    assert len(unione) > 1 and unione["link"].nunique() == 1
+    members = unione.index.map(lambda name: frame.loc[name, "codice_istat"])
+    assert sorted(unione["link"].iloc[0].split("ente=")[1].split("%3B")) == sorted(members)
+
+
+def test_the_map_link_of_an_unione_member_opens_the_unione_scheda(store: Store) -> None:
+    from tests.pages import open_page
+    from ui.map import ENTITY_PAGE, _entity_link
+
+    selection, geo = seed_geography(store)
+    link = _entity_link(store, geo, entity_links({"ser": "3"}, page=ENTITY_PAGE))
+    assert link is not None
+    frame = by_comune(map_rows(geo, selection, "it", link))
+    target = frame[frame["ente"].str.startswith("Unione dei Comuni Nord Est")]["link"].iloc[0]
+    query = dict(pair.split("=") for pair in target.split("?")[1].split("&"))
+    app = open_page("pages/7_Scheda_ente.py", ser=query["ser"],
+                    ente=query["ente"].replace("%3B", ";"))
+    headings = [*app.title, *app.header, *app.subheader]
+    assert any("Unione dei Comuni Nord Est" in h.value for h in headings), \
+        [h.value for h in headings]
+    assert app.slider(key="ser").value == 3

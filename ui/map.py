@@ -6,12 +6,12 @@ Vega-Lite spec) is built once per wave and kept by the process
 only moves a weight builds the rows (one per Comune) and nothing else, and the
 browser swaps the chart's data.
 
-Click on a Comune → its Scheda ente (issue #14 item 4): the page does not exist
-yet. When it does, set :data:`ENTITY_PAGE` to its URL path (the ``pages/`` file
-name without number and extension, e.g. ``"Scheda_ente"``); the map's rows
-then carry a link per Comune (the current scenario's query plus
-``ente=<ISTAT code>``), the spec gets Vega-Lite's ``href`` channel and a click
-opens the page with the scenario kept. Test: ``tests/test_map.py::test_links_hook``.
+Click on a Comune → the Scheda ente of the entity that answered for it (issue #14
+item 4): :data:`ENTITY_PAGE` is that page's URL path; the map's rows carry a link per
+Comune (the current scenario's query plus ``ente=`` the entity's ISTAT code, an
+Unione's members' codes joined by ``;``), the spec gets Vega-Lite's ``href`` channel
+and a click opens the page with the scenario kept. Tests:
+``tests/test_map.py::test_links_hook…`` and ``tests/e2e/test_map_browser.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from metrodigital.boundaries import ATTRIBUTION, WaveGeography, wave_geography
+from metrodigital.boundaries import ATTRIBUTION, WaveGeography, entity_codes, wave_geography
 from metrodigital.display import plain
 from metrodigital.explain import short_name
 from metrodigital.i18n import Lang, fmt_number, t
@@ -39,7 +39,7 @@ from metrodigital.ranking import Selection
 from metrodigital.store import Store
 from metrodigital.surveys.registry import load_survey
 
-ENTITY_PAGE: str | None = None  # the Scheda ente's URL path, once that page exists
+ENTITY_PAGE: str | None = "Scheda_ente"  # the Scheda ente's URL path (pages/7_Scheda_ente.py)
 ENTITY_PARAM = "ente"  # its link parameter: the Comune's ISTAT code
 MODE_KEY = "map_colour"  # the map's colouring: a view choice, not part of the scenario
 TABLE_KEY = "map_table"  # whether the map's table is open
@@ -57,6 +57,23 @@ def entity_links(query: dict[str, str | list[str]],
         return f"{page}?{urlencode({**base, ENTITY_PARAM: code}, doseq=True)}"
 
     return link
+
+
+def _entity_link(store: Store, geo: WaveGeography,
+                 link: Callable[[str], str] | None) -> Callable[[str], str] | None:
+    """A Comune's link names the entity that answered for it: the Comune itself, or its
+    Unione by the members' ISTAT codes (as the Scheda ente reads an Unione)."""
+    if link is None:
+        return None
+    codes_of = entity_codes(store)
+    entity_at = dict(zip(geo.placement.codes, geo.placement.entity, strict=True))
+
+    def of_entity(code: str) -> str:
+        entity = entity_at.get(code)
+        codes = codes_of.get(entity, ()) if entity is not None else ()
+        return link(";".join(codes) if codes else code)
+
+    return of_entity
 
 
 def territory_of(store: Store, wave_slug: str) -> str:
@@ -91,7 +108,7 @@ def territory_map(store: Store, selection: Selection, lang: Lang) -> None:
     if ENTITY_PAGE is not None:
         from ui.common import scenario_query  # only then: the link keeps the scenario
 
-        link = entity_links(scenario_query(selection.scenario, lang))
+        link = _entity_link(store, geo, entity_links(scenario_query(selection.scenario, lang)))
     table = selection.table
     names = dict(zip(table["entity_id"], table["ente"], strict=True))
     spec = map_spec(geo, lang, mode, names, links=link is not None)
