@@ -122,9 +122,12 @@ def test_a_link_opens_a_finding_with_the_entities_and_their_cells() -> None:
                     rsez="infrastrutture")
     by_kind, entities = frames(app)[:2]
     assert by_kind["Gruppo"].tolist() == ["Comune", "Unione di Comuni"]  # the finding by kind, too
-    assert list(entities.columns) == ["Ente", "Tipo", "Zona omogenea", "Risposta", "Soddisfa",
-                                      "File", "Cella"]
+    assert list(entities.columns) == ["Ente", "Scheda", "Tipo", "Zona omogenea", "Risposta",
+                                      "Soddisfa", "File", "Cella"]
     assert len(entities) == 36 and (entities["Soddisfa"] == "✔").sum() == 10
+    # each entity opens its Scheda ente, the scenario kept (an Unione by its members' codes)
+    assert entities["Scheda"].str.contains(r"Scheda_ente\?.*ente=\d{6}", regex=True).all()
+    assert entities["Scheda"].str.contains("wave=metrodigital-2023-risposte").all()
     assert entities["Cella"].str.fullmatch(r"Risposte![A-Z]+\d+").all()
     assert "10 enti" in every_text(app)
     # the breakdown by kind in the section's tables, the small group marked

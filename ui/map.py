@@ -39,7 +39,7 @@ from metrodigital.ranking import Selection
 from metrodigital.store import Store
 from metrodigital.surveys.registry import load_survey
 
-ENTITY_PAGE: str | None = "Scheda_ente"  # the Scheda ente's URL path (pages/7_Scheda_ente.py)
+ENTITY_PAGE = "Scheda_ente"  # the Scheda ente's URL path (pages/7_Scheda_ente.py)
 ENTITY_PARAM = "ente"  # its link parameter: the Comune's ISTAT code
 MODE_KEY = "map_colour"  # the map's colouring: a view choice, not part of the scenario
 TABLE_KEY = "map_table"  # whether the map's table is open

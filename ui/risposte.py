@@ -341,11 +341,30 @@ def _finding_detail(store: Store, wave: Wave, view: FindingView, choice: Rispost
 
     personal = {q.code: clean(q.text_in(lang)) for q in load_survey(wave.survey_id).questions
                 if q.personal}
-    st.dataframe(entities_frame(entities, question, finding.condition is not None or
-                                finding.kind.value in ("share", "count"), lang, personal),
-                 hide_index=True, width="stretch")
+    frame = entities_frame(entities, question, finding.condition is not None or
+                           finding.kind.value in ("share", "count"), lang, personal)
+    label, links = scheda_links(entities["istat_code"], lang)
+    frame.insert(1, label, links)
+    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+        label: st.column_config.LinkColumn(label, display_text=":material/badge:",
+                                           help=t("scheda.table_column_help", lang))})
     if editor and any(c.startswith("personal_") for c in entities.columns):
         st.caption(t("risposte.personal_editor", lang))
+
+
+def scheda_links(codes: pd.Series, lang: Lang) -> tuple[str, list[str | None]]:
+    """A link per entity to its Scheda ente (by ISTAT code; an Unione by its members'),
+    keeping the scenario the address holds."""
+    from metrodigital.params import PARAM_ENTE, scenario_param_names
+    from ui.links import raw_params
+    from ui.scheda import scheda_url
+
+    names = scenario_param_names()
+    query: dict[str, str | list[str]] = {
+        k: v for k, v in raw_params().items() if k in names}
+    links = [scheda_url({**query, PARAM_ENTE: str(code)}) if isinstance(code, str) and code
+             else None for code in codes]
+    return t("scheda.table_column", lang), links
 
 
 def _pct(share: float | None, lang: Lang, decimals: int = 0) -> str:

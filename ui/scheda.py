@@ -29,6 +29,7 @@ from metrodigital.roles import Actor, AuthConfig
 from metrodigital.scenario import Note, Scenario
 from metrodigital.store import Store, Wave
 from ui.links import is_fresh_page, raw_params, write_to_link
+from ui.map import ENTITY_PAGE
 from ui.sidebar import add_link_notes
 
 _WAVE_KEY = "_scheda_wave"
@@ -352,7 +353,7 @@ def _interview_form(store: Store, profile: EntityProfile, offers: OfferList | No
 
 
 # -- the Matrix table's links to the Scheda ---------------------------------------------
-SCHEDA_PATH = "Scheda_ente"  # the page's address (pages/7_Scheda_ente.py)
+SCHEDA_PATH = ENTITY_PAGE  # the page's address (pages/7_Scheda_ente.py), as the map links it
 
 
 def scheda_url(query: dict[str, str | list[str]]) -> str:
