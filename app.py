@@ -19,6 +19,7 @@ from ui.matrix import (
     show_table,
     tie_box,
 )
+from ui.scheda import scheda_link_column
 
 
 def intro(page: PageStart) -> None:
@@ -47,7 +48,8 @@ def matrix(page: Frame) -> None:
         selection = evaluate(store, scenario)
     changes = changes_text(store, selection, lang)
     last_in = selection.table.loc[selection.table["selected"], "score"]
-    spec, rows = contributions_chart(selection, lang)
+    # a click on an entity's bar opens its Scheda ente, as the table's link does
+    spec, rows = contributions_chart(selection, lang, scheda_link_column(selection, lang)[1])
     table = prepare_table(selection, lang, scheda=True)
 
     with tie_area:

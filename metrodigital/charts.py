@@ -8,6 +8,7 @@ browser only swaps the chart's data instead of rebuilding it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -87,7 +88,8 @@ def contributions_rows(selection: Selection, lang: str) -> pa.Table:
 
 
 @lru_cache(maxsize=64)
-def _contributions_spec(lang: str, keys: tuple[str, ...], survey: str) -> dict[str, Any]:
+def _contributions_spec(lang: str, keys: tuple[str, ...], survey: str,
+                        links: bool = False) -> dict[str, Any]:
     """The chart's Vega-Lite spec for ``lang`` and the counted criteria, built by Altair."""
     labels = [criterion(k, survey).label(lang) for k in keys]
     colours = [CRITERION_COLOURS[(criterion(k, survey).position - 1) % len(CRITERION_COLOURS)]
@@ -105,6 +107,8 @@ def _contributions_spec(lang: str, keys: tuple[str, ...], survey: str) -> dict[s
         ),
         order=alt.Order("ordine:Q"),
         opacity=alt.condition("datum.selezionato", alt.value(1.0), alt.value(0.35)),
+        # a click on an entity's bar opens its Scheda ente (the rows carry the link)
+        **({"href": alt.Href("link:N")} if links else {}),
         tooltip=[
             alt.Tooltip("nome:N", title=t("table.entity", lang)),
             alt.Tooltip("criterio:N", title=t("chart.criterion", lang)),
@@ -136,16 +140,23 @@ def _contributions_spec(lang: str, keys: tuple[str, ...], survey: str) -> dict[s
     return spec
 
 
-def contributions_chart(selection: Selection, lang: str) -> tuple[dict[str, Any], pa.Table]:
+def contributions_chart(selection: Selection, lang: str,
+                        links: Sequence[str] | None = None) -> tuple[dict[str, Any], pa.Table]:
     """Stacked horizontal bars of each entity's weighted contributions, sorted by score.
 
     Selected entities are drawn solid, the others faded; a dashed rule marks the
     cut-off after the last selected entity; the score is written at each bar's
-    end. Returns the Vega-Lite spec and the rows to draw with it.
+    end. With ``links`` (one per entity, in the table's order) a click on a bar
+    opens it. Returns the Vega-Lite spec and the rows to draw with it.
     """
     keys = tuple(c.key for c in load_criteria(selection.scenario.survey)
                  if selection.scenario.weights[c.key] > 0)
     # the spec is the same object for every rerun with the same language and criteria, so
     # the browser only swaps the data instead of rebuilding the chart
-    return (_contributions_spec(lang, keys, selection.scenario.survey),
-            contributions_rows(selection, lang))
+    rows = contributions_rows(selection, lang)
+    if links is not None:
+        rows = rows.append_column("link", pa.array(
+            np.repeat(np.array(list(links), dtype=object), len(keys)).tolist(),
+            type=pa.string()))
+    return (_contributions_spec(lang, keys, selection.scenario.survey, links is not None),
+            rows)
