@@ -19,6 +19,9 @@ else:
 for section in sections:
     st.subheader(t(f"method.{section}.title", lang))
     st.markdown(t(f"method.{section}.body", lang))
+if survey.has_matrix:  # the Scheda ente's strengths and weaknesses, as that page states them
+    st.subheader(t("method.profile.title", lang))
+    st.markdown(t("scheda.rule", lang))
 if survey.catalogue is not None:  # the Catalogo servizi's rule, as that page states it
     st.subheader(t("method.catalogue.title", lang))
     st.markdown(t("catalogue.method.text", lang))

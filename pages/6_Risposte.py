@@ -33,7 +33,7 @@ from ui.risposte import (
     wave_caption,
     write_choice,
 )
-from ui.risposte_map import answers_map
+from ui.risposte_map import answers_map, pnrr_confirmation
 
 page = open_page("risposte.title", matrix=False, matrix_controls=False)
 lang, store, survey, wave = page.lang, page.store, page.survey, page.wave
@@ -61,6 +61,7 @@ section_questions(crosstabs, survey, choice, lang)
 cover = coverage(store, wave)
 coverage_block(cover, survey, lang)
 coloured_by = answers_map(store, wave, survey, choice.filters, lang)
+pnrr_confirmation(store, wave, survey, lang)
 changes_block(store, survey, wave, choice, lang, editor)
 final = drawn_choice(choice)  # with the search and the finding opened, as drawn
 own = own_params(final, sections[0] if sections else "")

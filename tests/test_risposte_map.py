@@ -26,8 +26,10 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture
 def milan(db: Path) -> Iterator[tuple[Store, object]]:
-    with Store(db, read_only=True) as store:
-        yield store, next(w for w in store.waves() if w.survey_id == MILAN)
+    from ui.common import get_store  # the pages' own connection to the database
+
+    store = get_store()
+    yield store, next(w for w in store.waves() if w.survey_id == MILAN)
 
 
 def test_every_answer_colouring_is_offered_and_nothing_personal() -> None:
@@ -80,3 +82,18 @@ def test_the_page_draws_the_map_from_the_link_and_says_when_the_link_is_wrong(db
     assert bad.selectbox(key="rmap").value == COVERAGE
     assert any("rmap" in x.value for x in bad.text)
     assert "rmap" not in bad.query_params
+
+
+def test_the_torino_answers_say_how_many_pnrr_declarations_the_record_confirms(db) -> None:
+    from metrodigital.pnrr import confirmation
+    from metrodigital.surveys.answers import wide_answers
+    from ui.common import get_store
+
+    result = confirmation(wide_answers(get_store(), "metrodigital-2023-risposte"))
+    app = open_page(PAGE, wave="metrodigital-2023-risposte")
+    said = " ".join(m.value for m in app.markdown)
+    assert f"{result.declared}; confermate da una candidatura finanziata" in said
+    assert f": {result.confirmed} (" in said and result.entities == 36
+    assert any("PADigitale2026" in c.value for c in app.caption)  # the data's attribution
+    milan = open_page(PAGE, survey=MILAN)  # a survey that asks nothing about the PNRR
+    assert not any("PADigitale2026" in c.value for c in milan.caption)

@@ -15,11 +15,12 @@ from metrodigital.answers_map import COVERAGE, map_options, map_values, option_l
 from metrodigital.answers_sql import Filters, respondents
 from metrodigital.boundaries import ATTRIBUTION, WaveGeography, wave_geography
 from metrodigital.display import clean, plain
-from metrodigital.i18n import Lang, fmt_number, t
+from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
 from metrodigital.map_chart import answered_rows, covered, map_spec, table_frame, value_rows
 from metrodigital.params import PARAM_RISPOSTE_MAP
 from metrodigital.scenario import Note
 from metrodigital.store import Store, Wave
+from metrodigital.surveys.answers import wide_answers
 from metrodigital.surveys.model import Survey
 from ui.links import is_fresh_page, seed, write_to_link
 from ui.sidebar import add_link_notes
@@ -76,3 +77,26 @@ def answers_map(store: Store, wave: Wave, survey: Survey, filters: Filters,
         box.dataframe(table_frame(rows, lang, columns), hide_index=True, width="stretch",
                       height=300)
     return key
+
+
+def pnrr_confirmation(store: Store, wave: Wave, survey: Survey, lang: Lang) -> None:
+    """How many of the wave's PNRR declarations the public record (PA digitale 2026 open
+    data, as of the survey's time) confirms; nothing for a survey that does not ask."""
+    from metrodigital.pnrr import ATTRIBUTION_KEY, confirmation, measures
+
+    try:
+        question = measures().question
+        survey.question(question)
+    except (KeyError, OSError, ValueError):  # the survey asks no PNRR question
+        return
+    result = confirmation(wide_answers(store, wave.slug))
+    if not result.entities:
+        return
+    st.subheader(t("risposte.pnrr.title", lang))
+    st.markdown(t("risposte.pnrr.body", lang, declared=fmt_number(result.declared, lang),
+                  confirmed=fmt_number(result.confirmed, lang),
+                  share=fmt_percent(result.confirmed / result.declared, lang)
+                  if result.declared else "—",
+                  surprise=fmt_number(result.funded_not_declared, lang),
+                  entities=fmt_number(result.entities, lang)))
+    st.caption(t(ATTRIBUTION_KEY, lang))
