@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 from metrodigital.i18n import fmt_number, fmt_percent, t
 from metrodigital.offers import OfferList, offers_for, trigger_text
 from metrodigital.pnrr import measures
-from metrodigital.profile import EntityProfile
+from metrodigital.profile import EntityProfile, status_text
 
 # Answers that the interviewer should check with the entity: its PNRR answers, and any
 # "don't know" or missing answer.
@@ -102,22 +102,12 @@ def _number(value: float, lang: str) -> str:
     return fmt_number(value, lang, 0 if value == round(value) else 1)
 
 
-def _status(profile: EntityProfile, lang: str) -> str:
-    standing = profile.standing
-    if standing is None:
-        return ""
-    if standing.tied:
-        return t("scheda.status.tied" if standing.selected else "scheda.status.tied_out", lang)
-    return t("scheda.status.selected" if standing.selected else "scheda.status.not_selected",
-             lang)
-
-
 def _why(profile: EntityProfile, lang: str) -> list[str]:
     standing = profile.standing
     if standing is None:
         return [t("brief.why_no_matrix", lang)]
     lines = [t("brief.why", lang, rank=standing.rank, n=standing.n,
-               score=_number(standing.score, lang), status=_status(profile, lang),
+               score=_number(standing.score, lang), status=status_text(profile, lang),
                top=standing.top, reference=standing.reference_rank)]
     if standing.tied:
         lines.append(standing.tie_sentence)

@@ -473,3 +473,14 @@ def _nan_none(value: float) -> float | None:
 
 def with_wave(scenario: Scenario, wave: str) -> Scenario:
     return replace(scenario, wave=wave)
+
+
+def status_text(profile: EntityProfile, lang: str) -> str:
+    """The entity's status in the selection, in words (page, brief and CLI)."""
+    standing = profile.standing
+    if standing is None:
+        return ""
+    if standing.tied:
+        return t("scheda.status.tied" if standing.selected else "scheda.status.tied_out", lang)
+    return t("scheda.status.selected" if standing.selected else "scheda.status.not_selected",
+             lang)

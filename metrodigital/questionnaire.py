@@ -38,14 +38,6 @@ Severity = Literal["error", "warning"]
 YES_LABEL, NO_LABEL = "Sì", "No"
 
 
-def _display(value: object) -> str:
-    if isinstance(value, list | tuple):
-        return "; ".join(str(item) for item in value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 # --- the definition ------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -842,7 +834,8 @@ def answers_from_row(questionnaire: Questionnaire, columns: ColumnMap,
             ticked = responses.ticked(cell(index), question.option(label))
             if ticked is None:
                 problems.append(AnswerProblem("questionnaire.answer.not_a_tick", qid,
-                                              _display(cell(index)), (YES_LABEL, NO_LABEL)))
+                                              responses.display(cell(index)),
+                                              (YES_LABEL, NO_LABEL)))
             elif ticked:
                 chosen.append(label)
         answers[qid] = chosen

@@ -21,6 +21,7 @@ from metrodigital.profile import (
     EntityRef,
     build_profile,
     resolve_entity,
+    status_text,
     wave_entities,
     waves_with_answers,
 )
@@ -65,16 +66,6 @@ def entity_picker(store: Store, wave: Wave, lang: Lang) -> EntityRef | None:
 
 def own_params(entity: EntityRef | None) -> dict[str, str]:
     return {PARAM_ENTE: entity.key} if entity else {}
-
-
-def status_text(profile: EntityProfile, lang: Lang) -> str:
-    standing = profile.standing
-    if standing is None:
-        return ""
-    if standing.tied:
-        return t("scheda.status.tied" if standing.selected else "scheda.status.tied_out", lang)
-    return t("scheda.status.selected" if standing.selected else "scheda.status.not_selected",
-             lang)
 
 
 def header(profile: EntityProfile, lang: Lang) -> None:
