@@ -67,7 +67,7 @@ def test_shipped_boundaries_stay_small() -> None:
 def test_the_build_script_gives_back_the_shipped_files(tmp_path: Path) -> None:
     """scripts/build_boundaries.py derives the shipped files from openpolis' (where the
     source copies are on this machine)."""
-    source = Path("/work/shared/data/boundaries")
+    source = PROJECT_DIR.parent / "shared" / "data" / "boundaries"  # beside the project
     if not source.is_dir():
         pytest.skip("the openpolis source files are not on this machine")
     result = subprocess.run(
