@@ -939,8 +939,13 @@ def run_import(args: argparse.Namespace) -> int:
         return 1
     finally:
         store.close()
-    _say(t("cli.imported", lang, name=wave.name, slug=wave.slug,
-           rows=fmt_number(wave.n_rows, lang)))
+    survey = load_survey(wave.survey_id)
+    if survey.has_matrix:
+        _say(t("cli.imported", lang, name=wave.name, slug=wave.slug,
+               rows=fmt_number(wave.n_rows, lang)))
+    else:  # nothing to rank: what reads it is the survey's findings (and catalogue)
+        _say(t("cli.imported_answers", lang, name=wave.name, survey=survey.id,
+               slug=wave.slug, rows=fmt_number(wave.n_rows, lang)))
     return 0
 
 

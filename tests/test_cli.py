@@ -530,7 +530,8 @@ def test_validate_and_import_read_a_file_as_answers_to_the_chosen_survey(
     monkeypatch.setenv("METRODIGITAL_DB", str(tmp_path / "cli.duckdb"))
     assert main(["import", str(milan), "--survey", "ponmetro-milano-2017",
                  "--wave", "Milano prova", "--accept-warnings"]) == 0  # the example: same file
-    capsys.readouterr()
+    assert "findings --survey ponmetro-milano-2017 --wave milano-prova" in \
+        capsys.readouterr().out  # a wave without a matrix is read, not ranked
     with Store(tmp_path / "cli.duckdb") as store:
         wave = store.wave("milano-prova")
         assert wave.survey_id == "ponmetro-milano-2017" and wave.n_rows == 59
