@@ -19,6 +19,7 @@ from metrodigital.interviews import all_current
 from metrodigital.offers import OfferDefinitionError, offers_for
 from metrodigital.profile import answered_entities
 from ui.common import close_page, open_page
+from ui.sidebar import wave_buttons
 
 page = open_page("piano.title", matrix=False, matrix_controls=False)
 lang, store, survey, wave = page.lang, page.store, page.survey, page.wave
@@ -38,11 +39,9 @@ if offers is None or wave is None:
 st.caption(t("piano.intro", lang))
 if not answered_entities(store, wave.slug):
     st.info(t("piano.no_answers", lang, wave=plain(wave.label(lang))), icon=":material/inbox:")
-    others = [w.label(lang) for w in store.waves()
-              if w.survey_id == survey.id and answered_entities(store, w.slug)]
-    if others:
-        st.caption(t("piano.waves_with_answers", lang, waves=plain(", ".join(others),
-                                                                   max_len=None)))
+    wave_buttons([w for w in store.waves()
+                  if w.survey_id == survey.id and answered_entities(store, w.slug)],
+                 lang, "piano")
     close_page(page)
     st.stop()
 

@@ -58,7 +58,7 @@ from metrodigital.store import Store, Wave
 from metrodigital.surveys.findings import FindingResult, half_up
 from metrodigital.surveys.model import NUMERIC_TYPES, Question, QuestionType, Survey
 from ui.links import is_fresh_page, keep_across_languages, raw_params, write_to_link
-from ui.sidebar import add_link_notes
+from ui.sidebar import add_link_notes, wave_buttons
 
 _SURVEY_KEY = "_risposte_survey"  # the survey whose choice the widgets hold
 _OPEN_KEY = "_rf_"  # + finding key: that finding's expander
@@ -246,21 +246,12 @@ def wave_caption(wave: Wave, respondents: int, lang: Lang) -> None:
         st.warning(t("risposte.synthetic", lang), icon=":material/science:")
 
 
-def _switch_wave(slug: str) -> None:
-    from metrodigital.params import PARAM_WAVE
-
-    st.session_state[PARAM_WAVE] = slug
-
-
 def no_answers(store: Store, survey: Survey, wave: Wave | None, lang: Lang) -> None:
     """The chosen wave holds no answers (the source's matrix, say): which ones do."""
     name = plain(wave.label(lang)) if wave is not None else "—"
     st.info(t("risposte.no_answers", lang, wave=name, survey=plain(survey.name_in(lang))),
             icon=":material/inbox:")
-    for other in waves_with_answers(store, survey.id):
-        st.button(t("risposte.open_wave", lang, wave=plain(other.label(lang))),
-                  key=f"_risposte_wave_{other.slug}", icon=":material/forum:",
-                  on_click=_switch_wave, args=(other.slug,))
+    wave_buttons(waves_with_answers(store, survey.id), lang, "risposte")
 
 
 # -- findings ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from metrodigital.scenario import Note, Scenario
 from metrodigital.store import Store, Wave
 from ui.links import is_fresh_page, raw_params, write_to_link
 from ui.map import ENTITY_PAGE
-from ui.sidebar import add_link_notes
+from ui.sidebar import add_link_notes, wave_buttons
 
 _WAVE_KEY = "_scheda_wave"
 _LINK_MAX = 40
@@ -190,10 +190,8 @@ def answers(store: Store, profile: EntityProfile, lang: Lang) -> None:
     if not profile.has_answers:
         st.info(t("scheda.answers.none", lang, wave=plain(profile.wave.label(lang))),
                 icon=":material/inbox:")
-        others = waves_with_answers(store, profile.survey.id, profile.entity.entity_id)
-        if others:
-            st.caption(t("scheda.answers.other_waves", lang,
-                         waves=plain(", ".join(w.label(lang) for w in others), max_len=None)))
+        wave_buttons(waves_with_answers(store, profile.survey.id, profile.entity.entity_id),
+                     lang, "scheda")
         return
     st.dataframe(profile.answers.drop(columns=["code"]), hide_index=True, width="stretch")
 

@@ -285,6 +285,19 @@ def _top_slider(linked_top: int, top_max: int, lang: Lang,
               on_change=on_change, help=t("sidebar.top_help", lang, max=top_max))
 
 
+def _choose_wave(slug: str) -> None:
+    st.session_state[PARAM_WAVE] = slug
+
+
+def wave_buttons(waves: list[Wave], lang: Lang, key: str) -> None:
+    """A button per wave that makes it the sidebar's wave (e.g. the waves that hold the
+    answers a page needs, when the chosen one has none)."""
+    for wave in waves:
+        st.button(t("sidebar.open_wave", lang, wave=plain(wave.label(lang))),
+                  key=f"_{key}_wave_{wave.slug}", icon=":material/swap_horiz:",
+                  on_click=_choose_wave, args=(wave.slug,))
+
+
 def wave_gone_note(lang: Lang) -> None:
     """Say that the wave this session was looking at has been deleted meanwhile."""
     gone = st.session_state.get(_WAVE_GONE_KEY)
