@@ -117,6 +117,12 @@ def test_the_page_shows_the_plan_and_says_when_a_wave_has_no_answers(page_db: Pa
     seed.run()
     assert not seed.exception
     assert any("holds no questionnaire answers" in str(i.body) for i in seed.info)
+    # ... and offers the wave that has them, one click away
+    switch = next(b for b in seed.button if b.label.startswith("Switch to the wave"))
+    switch.click().run()
+    assert seed.selectbox(key="wave").value == ANSWERS
+    assert any("Enti a cui si addice" in d.value.columns or "Entities it fits" in
+               d.value.columns for d in seed.dataframe)
     # a survey without an offer list says so
     milan = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=90)
     milan.query_params["survey"] = "ponmetro-milano-2017"
