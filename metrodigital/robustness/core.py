@@ -40,6 +40,8 @@ import numpy.typing as npt
 from metrodigital.robustness.budget import Budget
 from metrodigital.scoring import SCORE_DECIMALS, score_keys, selected_mask
 from metrodigital.scoring import check_top as _check_top
+from metrodigital.scoring.aggregate import check_weights
+from metrodigital.scoring.normalise import as_points
 
 if TYPE_CHECKING:
     from scipy.optimize import OptimizeResult
@@ -89,24 +91,6 @@ def _criterion_keys(criteria: Sequence[str] | None, n_criteria: int) -> tuple[st
     if len(criteria) != n_criteria:
         raise ValueError(f"expected {n_criteria} criterion keys, got {len(criteria)}")
     return tuple(criteria)
-
-
-def _as_points(points: npt.ArrayLike) -> FloatArray:
-    p = np.asarray(points, dtype=np.float64)
-    if p.ndim != 2:
-        raise ValueError("points must be a 2-D array: entities × criteria")
-    if not np.all(np.isfinite(p)):
-        raise ValueError("points must be finite")
-    return p
-
-
-def _as_weights(weights: npt.ArrayLike, n_criteria: int) -> FloatArray:
-    w = np.asarray(weights, dtype=np.float64)
-    if w.shape != (n_criteria,):
-        raise ValueError(f"expected {n_criteria} weights, got shape {w.shape}")
-    if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise ValueError("weights must be finite and non-negative")
-    return w
 
 
 # ---------------------------------------------------------------------------
@@ -264,9 +248,9 @@ def simulate(
     index), which yields the ordering and the permutation at once; ties are handled
     only in the draws that have any.
     """
-    p = _as_points(points)
+    p = as_points(points)
     n, m = p.shape
-    w = _as_weights(weights, m)
+    w = check_weights(weights, m)
     _check_top(top)
     if draws < 1:
         raise ValueError("draws must be at least 1")
@@ -548,9 +532,9 @@ def tipping_points(
     it); ``threshold_inclusive`` says whether the flip already holds at it. With
     ``thresholds=False`` they are not computed (NaN, False): the pages need only ``to``.
     """
-    p = _as_points(points)
+    p = as_points(points)
     n, m = p.shape
-    w = _as_weights(weights, m)
+    w = check_weights(weights, m)
     _check_top(top)
     keys = _criterion_keys(criteria, m)
     found: list[TippingPoint] = []
@@ -689,9 +673,9 @@ def rank_bounds(
     the exact ties it stands for); the reported rank is the one re-ranking gives,
     so every figure is actually attained at the witness weights.
     """
-    p = _as_points(points)
+    p = as_points(points)
     n, m = p.shape
-    w = _as_weights(weights, m)
+    w = check_weights(weights, m)
     _check_top(top)
     box = weight_box(w, spread=spread, lower=lower, upper=upper)
     best = np.empty(n, dtype=np.int64)
@@ -944,9 +928,9 @@ def effective_weights(
     points: npt.ArrayLike, weights: npt.ArrayLike, *, criteria: Sequence[str] | None = None
 ) -> EffectiveWeights:
     """Nominal shares, variance shares and correlations of every criterion (see the class)."""
-    p = _as_points(points)
+    p = as_points(points)
     m = p.shape[1]
-    w = _as_weights(weights, m)
+    w = check_weights(weights, m)
     keys = _criterion_keys(criteria, m)
     total = w.sum()
     nominal = w / total if total > 0 else np.zeros(m)
@@ -984,7 +968,7 @@ def points_ranges(
     points: npt.ArrayLike, *, criteria: Sequence[str] | None = None
 ) -> tuple[PointsRange, ...]:
     """Observed min and max points of every criterion."""
-    p = _as_points(points)
+    p = as_points(points)
     if p.shape[0] == 0:
         raise ValueError("no entities")
     return tuple(

@@ -46,8 +46,6 @@ from metrodigital.robustness.core import (
     FloatArray,
     IntArray,
     WeightBox,
-    _as_points,
-    _as_weights,
     _chunk_ranks,
     _rank_milp,
     _rank_of,
@@ -57,6 +55,8 @@ from metrodigital.robustness.core import (
 )
 from metrodigital.scoring import SCORE_DECIMALS, competition_rank
 from metrodigital.scoring import check_top as _check_top
+from metrodigital.scoring.aggregate import check_weights
+from metrodigital.scoring.normalise import as_points
 
 BoundClass = Literal["always", "never", "borderline", "undecided"]
 Direction = Literal["best", "worst"]
@@ -248,9 +248,9 @@ def plan_bounds(
     tighten_work: float = TIGHTEN_WORK,
 ) -> BoundsPlan:
     """Steps 1 and 2 of the module's docstring and the list of MILPs (no SciPy needed)."""
-    p = _as_points(points)
+    p = as_points(points)
     _, m = p.shape
-    w = _as_weights(weights, m)
+    w = check_weights(weights, m)
     _check_top(top)
     box = weight_box(w, spread=spread, lower=lower, upper=upper)
     best_high, best_w, worst_low, worst_w = _witness_ranks(p, w, box)

@@ -51,8 +51,14 @@ def weight_vector(weights: Mapping[str, float] | npt.ArrayLike,
         w = np.array([float(weights[k]) for k in criteria], dtype=np.float64)
     else:
         w = np.asarray(weights, dtype=np.float64)
-    if w.shape != (len(criteria),):
-        raise ValueError(f"expected {len(criteria)} weights, got shape {w.shape}")
+    return check_weights(w, len(criteria))
+
+
+def check_weights(weights: npt.ArrayLike, n_criteria: int) -> FloatArray:
+    """``n_criteria`` weights as a float vector, finite and non-negative."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (n_criteria,):
+        raise ValueError(f"expected {n_criteria} weights, got shape {w.shape}")
     if not np.all(np.isfinite(w)) or np.any(w < 0):
         raise ValueError("weights must be finite and non-negative")
     return w

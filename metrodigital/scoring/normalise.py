@@ -34,12 +34,13 @@ class Normalised:
     maxima: tuple[float, ...] | None = None  # share: each criterion's maximum, in order
 
 
-def as_points(points: npt.ArrayLike, criteria: Sequence[str]) -> FloatArray:
-    """Points as a 2-D float array with one column per criterion; finite values only."""
+def as_points(points: npt.ArrayLike, criteria: Sequence[str] | None = None) -> FloatArray:
+    """Points as a 2-D float array (with one column per criterion of ``criteria``, when
+    given); finite values only."""
     p = np.asarray(points, dtype=np.float64)
     if p.ndim != 2:
         raise ValueError("points must be a 2-D array: entities × criteria")
-    if p.shape[1] != len(criteria):
+    if criteria is not None and p.shape[1] != len(criteria):
         raise ValueError(f"expected {len(criteria)} criteria columns, got {p.shape[1]}")
     if not np.all(np.isfinite(p)):
         raise ValueError("points must be finite")
