@@ -31,13 +31,16 @@ def risposte_file_name(wave_slug: str, day: date, suffix: str) -> str:
     return f"risposte_{wave_slug}_{day.isoformat()}.{suffix}"
 
 
-def _labels(question: Question, lang: Lang) -> dict[str, str]:
+def option_labels(question: Question, lang: Lang, max_len: int | None = None
+                  ) -> dict[str, str]:
+    """Each answer key → its label, in the questionnaire's order (a rating's values with
+    their named ends); names as plain text, cut at ``max_len``."""
     if question.type == QuestionType.RATING:
         named = dict(question.scale_labels_en if lang == "en" and question.scale_labels_en
                      else question.scale_labels)
         return {str(v): (f"{v} · {named[v]}" if v in named else str(v))
                 for v in range(question.scale_min, question.scale_max + 1)}
-    return {o.key: clean(o.label_in(lang), max_len=None) for o in question.options}
+    return {o.key: clean(o.label_in(lang), max_len=max_len) for o in question.options}
 
 
 def _pct(share: object, lang: Lang) -> str:
@@ -72,7 +75,7 @@ def _cell(counts: pd.DataFrame, whole: bool, grp: object, key: str) -> pd.Series
 def _keys(ct: CrossTab, lang: Lang) -> dict[str, str]:
     if ct.question.type == QuestionType.NUMBER:
         return {k: k for k in dict.fromkeys(ct.counts["key"].astype(str))}
-    labels = _labels(ct.question, lang)
+    labels = option_labels(ct.question, lang)
     extra = {k: k for k in ct.counts["key"].astype(str) if k not in labels}
     return {**labels, **extra}
 

@@ -31,7 +31,7 @@ from metrodigital.answers_sql import (
     waves_with_answers,
 )
 from metrodigital.charts import with_number_locale
-from metrodigital.display import clean, plain
+from metrodigital.display import NAME_MAX, clean, plain
 from metrodigital.i18n import Lang, fmt_number, fmt_percent, t
 from metrodigital.risposte import (
     PARAM_BY,
@@ -51,6 +51,7 @@ from metrodigital.risposte_report import (
     build_risposte_workbook,
     crosstab_rows,
     csv_text,
+    option_labels,
     risposte_file_name,
 )
 from metrodigital.scenario import Scenario
@@ -87,16 +88,6 @@ def group_names(survey: Survey, by: str, lang: Lang) -> GroupNames:
 
 def _known(key: object) -> bool:
     return key is not None and not (isinstance(key, float) and pd.isna(key))
-
-
-def option_labels(question: Question, lang: Lang) -> dict[str, str]:
-    """Each answer key → its label, in the questionnaire's order."""
-    if question.type == QuestionType.RATING:
-        named = dict(question.scale_labels_en if lang == "en" and question.scale_labels_en
-                     else question.scale_labels)
-        return {str(v): (f"{v} · {named[v]}" if v in named else str(v))
-                for v in range(question.scale_min, question.scale_max + 1)}
-    return {o.key: clean(o.label_in(lang)) for o in question.options}
 
 
 # -- the choice ----------------------------------------------------------------------------
@@ -451,7 +442,7 @@ def _all_label(ct: CrossTab, lang: Lang) -> str:
 def chart_rows(ct: CrossTab, names: GroupNames, lang: Lang) -> pd.DataFrame:
     """One row per bar (or bar piece): option/value/bin, group, share, count, n, small."""
     question = ct.question
-    labels = option_labels(question, lang)
+    labels = option_labels(question, lang, NAME_MAX)
     counts = ct.counts
     if question.type == QuestionType.NUMBER:
         order = {k: i for i, k in enumerate(dict.fromkeys(counts["key"]))}
@@ -537,7 +528,7 @@ def rating_rows(ct: CrossTab, names: GroupNames, lang: Lang) -> pd.DataFrame:
     the middle one split across it; one bar per group (or all), the mean in its label."""
     question = ct.question
     mid = (question.scale_min + question.scale_max) / 2
-    labels = option_labels(question, lang)
+    labels = option_labels(question, lang, NAME_MAX)
     parts = ct.counts[~ct.counts["whole"]] if ct.by else ct.counts
     groups = ct.groups[~ct.groups["whole"]] if ct.by else ct.groups
     rows = []
@@ -571,7 +562,7 @@ def rating_rows(ct: CrossTab, names: GroupNames, lang: Lang) -> pd.DataFrame:
 
 def _rating_chart(ct: CrossTab, data: pd.DataFrame, lang: Lang, tooltip: list[Any],
                   opacity: Any, title: str) -> alt.Chart:
-    domain = list(option_labels(ct.question, lang).values())
+    domain = list(option_labels(ct.question, lang, NAME_MAX).values())
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("gruppo:N", title=None, sort=_group_sort(data),
                 axis=alt.Axis(labelLimit=alt.ExprRef(
