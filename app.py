@@ -49,8 +49,9 @@ def matrix(page: Frame) -> None:
     changes = changes_text(store, selection, lang)
     last_in = selection.table.loc[selection.table["selected"], "score"]
     # a click on an entity's bar opens its Scheda ente, as the table's link does
-    spec, rows = contributions_chart(selection, lang, scheda_link_column(selection, lang)[1])
-    table = prepare_table(selection, lang, scheda=True)
+    scheda = scheda_link_column(selection, lang)
+    spec, rows = contributions_chart(selection, lang, scheda[1])
+    table = prepare_table(selection, lang, scheda=scheda)
 
     with tie_area:
         tie_box(selection, lang)

@@ -161,10 +161,11 @@ _WIDTHS = {"rank": 48, "change": 54, "entity": 150, "score": 86, "selected": 54,
            "scheda": 54, "criterion": 58}
 
 
-def prepare_table(selection: Selection, lang: Lang, *, scheda: bool = False) -> PreparedTable:
+def prepare_table(selection: Selection, lang: Lang, *,
+                  scheda: tuple[str, list[str], object] | None = None) -> PreparedTable:
     """The ranking as the page shows it, columns labelled in ``lang``; built straight
-    from the selection's arrays, before anything is drawn. ``scheda``: a column of links
-    to each entity's Scheda ente, with the scenario (H-SCHEDA, ui/scheda.py)."""
+    from the selection's arrays, before anything is drawn. ``scheda``: the column of
+    links to each entity's Scheda ente (``ui.scheda.scheda_link_column``)."""
     table = selection.table
     criteria = load_criteria(selection.scenario.survey)
     short = {c.key: short_label(c, lang, selection.scenario.survey) for c in criteria}
@@ -204,10 +205,8 @@ def prepare_table(selection: Selection, lang: Lang, *, scheda: bool = False) -> 
     order = [t("table.rank", lang), t("table.change", lang), t("table.entity", lang),
              t("table.score", lang), t("table.selected", lang), t("table.tied_short", lang),
              *[short[c.key] for c in criteria]]
-    if scheda:
-        from ui.scheda import scheda_link_column
-
-        label, links, column = scheda_link_column(selection, lang)
+    if scheda is not None:
+        label, links, column = scheda
         columns[label], config[label] = links, column
         order.insert(6, label)  # after the tie column, before the criteria
     data = pa.table({name: columns[name] for name in order})
