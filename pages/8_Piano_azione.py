@@ -13,6 +13,7 @@ from metrodigital.action_plan import (
     plan_xlsx,
     summary_frame,
 )
+from metrodigital.answers_sql import waves_with_answers
 from metrodigital.display import plain
 from metrodigital.i18n import t
 from metrodigital.interviews import all_current
@@ -39,9 +40,7 @@ if offers is None or wave is None:
 st.caption(t("piano.intro", lang))
 if not answered_entities(store, wave.slug):
     st.info(t("piano.no_answers", lang, wave=plain(wave.label(lang))), icon=":material/inbox:")
-    wave_buttons([w for w in store.waves()
-                  if w.survey_id == survey.id and answered_entities(store, w.slug)],
-                 lang, "piano")
+    wave_buttons(waves_with_answers(store, survey.id), lang, "piano")
     close_page(page)
     st.stop()
 
